@@ -1,0 +1,193 @@
+//! `zmq_msg_*`: a `zmq_msg_t` is the storage of a `zmq_core::Msg`.
+
+use std::ffi::CStr;
+use std::ptr;
+
+use libc::{c_char, c_int, c_void, size_t};
+use zmq_core::{Error, Msg, Result};
+
+use crate::ffi::{call, call_int};
+use crate::zmq_msg_t;
+
+/// `zmq_msg_get` properties.
+const ZMQ_MORE: c_int = 1;
+const ZMQ_SRCFD: c_int = 2;
+const ZMQ_SHARED: c_int = 3;
+
+/// The live message at `msg`; EFAULT for NULL, closed or uninitialised ones.
+///
+/// # Safety
+/// `msg` must be NULL or point to a `zmq_msg_t` (64 readable bytes).
+pub(crate) unsafe fn live<'a>(msg: *const zmq_msg_t) -> Result<&'a Msg> {
+    let msg = msg.cast::<Msg>();
+    // SAFETY: non-null pointers address a zmq_msg_t per the contract;
+    // is_live only reads it, and a live one may be borrowed.
+    if msg.is_null() || unsafe { !Msg::is_live(msg) } {
+        return Err(Error::Fault);
+    }
+    Ok(unsafe { &*msg })
+}
+
+/// [`live`], mutable.
+///
+/// # Safety
+/// As [`live`], and the caller must be the only one using the message.
+pub(crate) unsafe fn live_mut<'a>(msg: *mut zmq_msg_t) -> Result<&'a mut Msg> {
+    // SAFETY: per the contract; exclusive use is the caller's promise, as
+    // with libzmq.
+    unsafe { live(msg)? };
+    Ok(unsafe { &mut *msg.cast::<Msg>() })
+}
+
+/// Writes `value` into the storage at `msg` without dropping what was there
+/// (an uninitialised `zmq_msg_t` holds garbage).
+///
+/// # Safety
+/// `msg` must be NULL or point to writable `zmq_msg_t` storage.
+pub(crate) unsafe fn init_with(msg: *mut zmq_msg_t, value: Result<Msg>) -> Result<()> {
+    let slot = msg.cast::<Msg>();
+    if slot.is_null() || !slot.is_aligned() {
+        return Err(Error::Fault);
+    }
+    // A failed initialisation still leaves a valid empty message, so that
+    // the usual zmq_msg_close in the caller's cleanup succeeds.
+    let (value, result) = match value {
+        Ok(m) => (m, Ok(())),
+        Err(e) => (Msg::new(), Err(e)),
+    };
+    // SAFETY: aligned, writable storage for a Msg per the contract.
+    unsafe { slot.write(value) };
+    result
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_msg_init(msg: *mut zmq_msg_t) -> c_int {
+    call_int(|| unsafe { init_with(msg, Ok(Msg::new())) })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_msg_init_size(msg: *mut zmq_msg_t, size: size_t) -> c_int {
+    call_int(|| unsafe { init_with(msg, Msg::with_size(size)) })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_msg_init_data(
+    msg: *mut zmq_msg_t,
+    data: *mut c_void,
+    size: size_t,
+    ffn: Option<unsafe extern "C" fn(data: *mut c_void, hint: *mut c_void)>,
+    hint: *mut c_void,
+) -> c_int {
+    // SAFETY: the caller keeps `data` valid until `ffn` runs (man page).
+    call_int(|| unsafe { init_with(msg, Msg::from_caller_buffer(data.cast(), size, ffn, hint)) })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_msg_close(msg: *mut zmq_msg_t) -> c_int {
+    call_int(|| {
+        unsafe { live(msg)? };
+        // SAFETY: live, and the caller gives it up.
+        unsafe { Msg::close_in_place(msg.cast()) };
+        Ok(())
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_msg_move(dest: *mut zmq_msg_t, src: *mut zmq_msg_t) -> c_int {
+    call_int(|| {
+        unsafe { live(src)? };
+        unsafe { live(dest)? };
+        if dest == src {
+            return Ok(());
+        }
+        // SAFETY: both are live, distinct messages owned by the caller: the
+        // source's value moves into dest (whose old value is dropped) and the
+        // source becomes empty.
+        unsafe {
+            let value = ptr::replace(src.cast::<Msg>(), Msg::new());
+            *dest.cast::<Msg>() = value;
+        }
+        Ok(())
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_msg_copy(dest: *mut zmq_msg_t, src: *mut zmq_msg_t) -> c_int {
+    call_int(|| {
+        let copy = unsafe { live(src)? }.try_clone();
+        let dest_msg = unsafe { live_mut(dest)? };
+        if dest == src {
+            // Copying a message onto itself would release the very body it
+            // copies; refuse instead of destroying the message.
+            return Err(Error::Invalid);
+        }
+        *dest_msg = copy;
+        Ok(())
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_msg_data(msg: *mut zmq_msg_t) -> *mut c_void {
+    call(ptr::null_mut(), || {
+        Ok(unsafe { live_mut(msg)? }.data_ptr().cast())
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_msg_size(msg: *const zmq_msg_t) -> size_t {
+    call(0, || Ok(unsafe { live(msg)? }.len()))
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_msg_more(msg: *const zmq_msg_t) -> c_int {
+    call(0, || Ok(c_int::from(unsafe { live(msg)? }.more())))
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_msg_get(msg: *const zmq_msg_t, property: c_int) -> c_int {
+    call(-1, || {
+        let msg = unsafe { live(msg)? };
+        match property {
+            ZMQ_MORE => Ok(c_int::from(msg.more())),
+            ZMQ_SHARED => Ok(c_int::from(msg.is_shared())),
+            // Messages remember no source descriptor.
+            ZMQ_SRCFD => Ok(-1),
+            _ => Err(Error::Invalid),
+        }
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_msg_set(
+    msg: *mut zmq_msg_t,
+    _property: c_int,
+    _value: c_int,
+) -> c_int {
+    call_int(|| {
+        unsafe { live(msg)? };
+        // No property can be set, as in libzmq 4.3.
+        Err(Error::Invalid)
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_msg_gets(
+    msg: *const zmq_msg_t,
+    property: *const c_char,
+) -> *const c_char {
+    call(ptr::null(), || {
+        let msg = unsafe { live(msg)? };
+        if property.is_null() {
+            return Err(Error::Invalid);
+        }
+        // SAFETY: a non-null property is a NUL-terminated string (man page).
+        let name = unsafe { CStr::from_ptr(property) }
+            .to_str()
+            .map_err(|_| Error::Invalid)?;
+        let value = msg
+            .metadata()
+            .and_then(|m| m.get(name))
+            .ok_or(Error::Invalid)?;
+        Ok(value.as_ptr())
+    })
+}

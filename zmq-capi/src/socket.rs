@@ -1,0 +1,514 @@
+//! Contexts, sockets, sending and receiving, polling and proxies.
+
+use std::ffi::CStr;
+use std::os::fd::BorrowedFd;
+use std::ptr;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use libc::{c_char, c_int, c_long, c_void, iovec, size_t};
+use zmq_core::ctx::Context;
+use zmq_core::poll::{poll, PollItem};
+use zmq_core::socket::{Socket, SNDMORE};
+use zmq_core::{Error, Msg, Result};
+
+use crate::ffi::{call, call_int};
+use crate::handle::{Pool, Slot};
+use crate::msg::live_mut;
+use crate::{zmq_msg_t, zmq_pollitem_t};
+
+type ContextCell = Mutex<Option<Context>>;
+
+static CONTEXTS: Pool<ContextCell> = Pool::new(0x5a4d_5143_5458_0001);
+static SOCKETS: Pool<Socket> = Pool::new(0x5a4d_5153_4f43_4b31);
+
+/// The context behind a handle; EFAULT for an invalid or terminated one.
+fn context(handle: *mut c_void) -> Result<(&'static Slot<ContextCell>, Context)> {
+    // SAFETY: C passes NULL or its context pointer; see Pool::get.
+    let slot = unsafe { CONTEXTS.get(handle) }.ok_or(Error::Fault)?;
+    let ctx = slot
+        .value
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone()
+        .ok_or(Error::Fault)?;
+    Ok((slot, ctx))
+}
+
+/// The socket behind a handle; ENOTSOCK for an invalid or closed one.
+fn socket(handle: *mut c_void) -> Result<&'static Slot<Socket>> {
+    // SAFETY: C passes NULL or its socket pointer; see Pool::get.
+    unsafe { SOCKETS.get(handle) }.ok_or(Error::NotSocket)
+}
+
+/// A C string argument.
+///
+/// # Safety
+/// `text` must be NULL or NUL-terminated.
+unsafe fn text<'a>(text: *const c_char) -> Result<&'a str> {
+    if text.is_null() {
+        return Err(Error::Invalid);
+    }
+    // SAFETY: per the contract.
+    unsafe { CStr::from_ptr(text) }
+        .to_str()
+        .map_err(|_| Error::Invalid)
+}
+
+/// A size as the int the C API returns (libzmq clips to INT_MAX).
+fn size_result(size: usize) -> c_int {
+    c_int::try_from(size).unwrap_or(c_int::MAX)
+}
+
+// ---- Contexts ----
+
+#[no_mangle]
+pub extern "C" fn zmq_ctx_new() -> *mut c_void {
+    call(ptr::null_mut(), || {
+        let slot = CONTEXTS.take();
+        *slot.value.lock().unwrap_or_else(|p| p.into_inner()) = Some(Context::new());
+        Ok(CONTEXTS.publish(slot))
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn zmq_init(io_threads: c_int) -> *mut c_void {
+    if io_threads < 0 {
+        return call(ptr::null_mut(), || Err(Error::Invalid));
+    }
+    let handle = zmq_ctx_new();
+    if !handle.is_null() {
+        zmq_ctx_set(handle, zmq_core::ctx::IO_THREADS, io_threads);
+    }
+    handle
+}
+
+#[no_mangle]
+pub extern "C" fn zmq_ctx_term(context_: *mut c_void) -> c_int {
+    call_int(|| {
+        let (slot, ctx) = context(context_)?;
+        ctx.terminate();
+        // Only the caller that takes the context out gives the slot back.
+        if slot
+            .value
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+            .is_some()
+        {
+            CONTEXTS.give_back(slot);
+        }
+        Ok(())
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn zmq_ctx_shutdown(context_: *mut c_void) -> c_int {
+    call_int(|| {
+        context(context_)?.1.shutdown();
+        Ok(())
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn zmq_ctx_set(context_: *mut c_void, option: c_int, optval: c_int) -> c_int {
+    call_int(|| context(context_)?.1.set(option, optval))
+}
+
+#[no_mangle]
+pub extern "C" fn zmq_ctx_get(context_: *mut c_void, option: c_int) -> c_int {
+    call(-1, || context(context_)?.1.get(option))
+}
+
+#[no_mangle]
+pub extern "C" fn zmq_term(context_: *mut c_void) -> c_int {
+    zmq_ctx_term(context_)
+}
+
+#[no_mangle]
+pub extern "C" fn zmq_ctx_destroy(context_: *mut c_void) -> c_int {
+    zmq_ctx_term(context_)
+}
+
+// ---- Sockets ----
+
+#[no_mangle]
+pub extern "C" fn zmq_socket(context_: *mut c_void, type_: c_int) -> *mut c_void {
+    call(ptr::null_mut(), || {
+        let (_, ctx) = context(context_)?;
+        let slot = SOCKETS.take();
+        match slot.value.open(&ctx, type_) {
+            Ok(()) => Ok(SOCKETS.publish(slot)),
+            Err(e) => {
+                SOCKETS.give_back(slot);
+                Err(e)
+            }
+        }
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn zmq_close(s: *mut c_void) -> c_int {
+    call_int(|| {
+        let slot = socket(s)?;
+        // Only the caller whose close succeeds gives the slot back.
+        slot.value.close()?;
+        SOCKETS.give_back(slot);
+        Ok(())
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_setsockopt(
+    s: *mut c_void,
+    option: c_int,
+    optval: *const c_void,
+    optvallen: size_t,
+) -> c_int {
+    call_int(|| {
+        let slot = socket(s)?;
+        if optval.is_null() && optvallen > 0 {
+            return Err(Error::Invalid);
+        }
+        let value = if optvallen == 0 {
+            &[][..]
+        } else {
+            // SAFETY: the caller passes `optvallen` readable bytes.
+            unsafe { std::slice::from_raw_parts(optval.cast::<u8>(), optvallen) }
+        };
+        slot.value.set_option(option, value)
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_getsockopt(
+    s: *mut c_void,
+    option: c_int,
+    optval: *mut c_void,
+    optvallen: *mut size_t,
+) -> c_int {
+    call_int(|| {
+        let slot = socket(s)?;
+        // SAFETY: a non-null optvallen is the caller's size_t.
+        let len = unsafe { optvallen.as_mut() }.ok_or(Error::Fault)?;
+        if optval.is_null() && *len > 0 {
+            return Err(Error::Fault);
+        }
+        let out = if *len == 0 {
+            &mut [][..]
+        } else {
+            // SAFETY: the caller passes `*optvallen` writable bytes.
+            unsafe { std::slice::from_raw_parts_mut(optval.cast::<u8>(), *len) }
+        };
+        *len = slot.value.get_option(option, out)?;
+        Ok(())
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_bind(s: *mut c_void, addr: *const c_char) -> c_int {
+    call_int(|| {
+        let slot = socket(s)?;
+        slot.value.bind(unsafe { text(addr)? })
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_connect(s: *mut c_void, addr: *const c_char) -> c_int {
+    call_int(|| {
+        let slot = socket(s)?;
+        slot.value.connect(unsafe { text(addr)? })
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_unbind(s: *mut c_void, addr: *const c_char) -> c_int {
+    call_int(|| {
+        let slot = socket(s)?;
+        slot.value.unbind(unsafe { text(addr)? })
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_disconnect(s: *mut c_void, addr: *const c_char) -> c_int {
+    call_int(|| {
+        let slot = socket(s)?;
+        slot.value.disconnect(unsafe { text(addr)? })
+    })
+}
+
+// ---- Sending and receiving ----
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_send(
+    s: *mut c_void,
+    buf: *const c_void,
+    len: size_t,
+    flags: c_int,
+) -> c_int {
+    call(-1, || {
+        let slot = socket(s)?;
+        if buf.is_null() && len > 0 {
+            return Err(Error::Fault);
+        }
+        let data = if len == 0 {
+            &[][..]
+        } else {
+            // SAFETY: the caller passes `len` readable bytes.
+            unsafe { std::slice::from_raw_parts(buf.cast::<u8>(), len) }
+        };
+        let mut msg = Msg::from_slice(data)?;
+        slot.value.send(&mut msg, flags)?;
+        Ok(size_result(len))
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_send_const(
+    s: *mut c_void,
+    buf: *const c_void,
+    len: size_t,
+    flags: c_int,
+) -> c_int {
+    call(-1, || {
+        let slot = socket(s)?;
+        if buf.is_null() && len > 0 {
+            return Err(Error::Fault);
+        }
+        // SAFETY: the caller keeps the constant buffer alive and unchanged
+        // (zmq_send_const's contract); the message never writes or frees it.
+        let mut msg =
+            unsafe { Msg::from_caller_buffer(buf.cast_mut().cast(), len, None, ptr::null_mut())? };
+        slot.value.send(&mut msg, flags)?;
+        Ok(size_result(len))
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_recv(
+    s: *mut c_void,
+    buf: *mut c_void,
+    len: size_t,
+    flags: c_int,
+) -> c_int {
+    call(-1, || {
+        let slot = socket(s)?;
+        if buf.is_null() && len > 0 {
+            return Err(Error::Fault);
+        }
+        let msg = slot.value.recv(flags)?;
+        let data = msg.as_slice();
+        let copied = data.len().min(len);
+        if copied > 0 {
+            // SAFETY: the caller passes `len` writable bytes; `copied` <= len.
+            unsafe { ptr::copy_nonoverlapping(data.as_ptr(), buf.cast::<u8>(), copied) };
+        }
+        Ok(size_result(data.len()))
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_msg_send(msg: *mut zmq_msg_t, s: *mut c_void, flags: c_int) -> c_int {
+    call(-1, || {
+        let slot = socket(s)?;
+        let msg = unsafe { live_mut(msg)? };
+        let size = msg.len();
+        slot.value.send(msg, flags)?;
+        Ok(size_result(size))
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_msg_recv(msg: *mut zmq_msg_t, s: *mut c_void, flags: c_int) -> c_int {
+    call(-1, || {
+        let slot = socket(s)?;
+        let msg = unsafe { live_mut(msg)? };
+        *msg = slot.value.recv(flags)?;
+        Ok(size_result(msg.len()))
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_sendmsg(s: *mut c_void, msg: *mut zmq_msg_t, flags: c_int) -> c_int {
+    unsafe { zmq_msg_send(msg, s, flags) }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_recvmsg(s: *mut c_void, msg: *mut zmq_msg_t, flags: c_int) -> c_int {
+    unsafe { zmq_msg_recv(msg, s, flags) }
+}
+
+/// Sends `count` buffers as the frames of one message.
+#[no_mangle]
+pub unsafe extern "C" fn zmq_sendiov(
+    s: *mut c_void,
+    iov: *mut iovec,
+    count: size_t,
+    flags: c_int,
+) -> c_int {
+    call(-1, || {
+        let slot = socket(s)?;
+        if count == 0 || iov.is_null() {
+            return Err(Error::Invalid);
+        }
+        // SAFETY: the caller passes `count` iovecs.
+        let parts = unsafe { std::slice::from_raw_parts(iov, count) };
+        let mut total = 0usize;
+        for (i, part) in parts.iter().enumerate() {
+            if part.iov_base.is_null() && part.iov_len > 0 {
+                return Err(Error::Fault);
+            }
+            let data = if part.iov_len == 0 {
+                &[][..]
+            } else {
+                // SAFETY: each iovec describes readable bytes.
+                unsafe { std::slice::from_raw_parts(part.iov_base.cast::<u8>(), part.iov_len) }
+            };
+            let mut msg = Msg::from_slice(data)?;
+            let part_flags = if i + 1 == parts.len() {
+                flags & !SNDMORE
+            } else {
+                flags | SNDMORE
+            };
+            slot.value.send(&mut msg, part_flags)?;
+            total += data.len();
+        }
+        Ok(size_result(total))
+    })
+}
+
+/// Receives up to `*count` frames of one message into buffers allocated
+/// with malloc (the caller frees them); sets `*count` to the frames
+/// received and returns their total size.
+#[no_mangle]
+pub unsafe extern "C" fn zmq_recviov(
+    s: *mut c_void,
+    iov: *mut iovec,
+    count: *mut size_t,
+    flags: c_int,
+) -> c_int {
+    call(-1, || {
+        let slot = socket(s)?;
+        // SAFETY: a non-null count is the caller's size_t.
+        let count = unsafe { count.as_mut() }.ok_or(Error::Invalid)?;
+        if *count == 0 || iov.is_null() {
+            return Err(Error::Invalid);
+        }
+        // SAFETY: the caller passes `*count` iovecs to fill.
+        let parts = unsafe { std::slice::from_raw_parts_mut(iov, *count) };
+        let mut received = 0;
+        let mut total = 0usize;
+        for part in parts.iter_mut() {
+            let msg = slot.value.recv(flags)?;
+            let data = msg.as_slice();
+            // SAFETY: malloc of at least one byte; the copy stays in bounds.
+            let buf = unsafe { libc::malloc(data.len().max(1)) };
+            if buf.is_null() {
+                return Err(Error::NoMemory);
+            }
+            // SAFETY: buf holds data.len() bytes.
+            unsafe { ptr::copy_nonoverlapping(data.as_ptr(), buf.cast::<u8>(), data.len()) };
+            part.iov_base = buf;
+            part.iov_len = data.len();
+            received += 1;
+            total += data.len();
+            if !msg.more() {
+                break;
+            }
+        }
+        *count = received;
+        Ok(size_result(total))
+    })
+}
+
+// ---- Monitoring, proxies, polling ----
+
+#[no_mangle]
+pub extern "C" fn zmq_socket_monitor(
+    s: *mut c_void,
+    _addr: *const c_char,
+    _events: c_int,
+) -> c_int {
+    call_int(|| {
+        socket(s)?;
+        // Monitoring needs the PAIR-over-inproc event stream of a later
+        // release of this library.
+        Err(Error::NotSupported)
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn zmq_proxy(
+    frontend: *mut c_void,
+    backend: *mut c_void,
+    _capture: *mut c_void,
+) -> c_int {
+    call_int(|| {
+        if frontend.is_null() || backend.is_null() {
+            return Err(Error::Fault);
+        }
+        socket(frontend)?;
+        socket(backend)?;
+        Err(Error::NotSupported)
+    })
+}
+
+#[no_mangle]
+pub extern "C" fn zmq_proxy_steerable(
+    frontend: *mut c_void,
+    backend: *mut c_void,
+    capture: *mut c_void,
+    _control: *mut c_void,
+) -> c_int {
+    zmq_proxy(frontend, backend, capture)
+}
+
+#[no_mangle]
+pub extern "C" fn zmq_device(_type: c_int, frontend: *mut c_void, backend: *mut c_void) -> c_int {
+    zmq_proxy(frontend, backend, ptr::null_mut())
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_poll(
+    items: *mut zmq_pollitem_t,
+    nitems: c_int,
+    timeout: c_long,
+) -> c_int {
+    call(-1, || {
+        let count = usize::try_from(nitems).map_err(|_| Error::Invalid)?;
+        if items.is_null() && count > 0 {
+            return Err(Error::Fault);
+        }
+        let items: &mut [zmq_pollitem_t] = if count == 0 {
+            &mut []
+        } else {
+            // SAFETY: the caller passes `nitems` items.
+            unsafe { std::slice::from_raw_parts_mut(items, count) }
+        };
+        let mut polled = Vec::with_capacity(items.len());
+        for item in items.iter() {
+            let socket = if item.socket.is_null() {
+                None
+            } else {
+                Some(&socket(item.socket)?.value)
+            };
+            let fd = (socket.is_none() && item.fd >= 0).then(|| {
+                // SAFETY: the caller's descriptor stays open for the call;
+                // poll(2) only reads its readiness.
+                unsafe { BorrowedFd::borrow_raw(item.fd) }
+            });
+            polled.push(PollItem {
+                socket,
+                fd,
+                events: item.events,
+                revents: 0,
+            });
+        }
+        let timeout = u64::try_from(timeout).ok().map(Duration::from_millis);
+        let ready = poll(&mut polled, timeout)?;
+        for (item, p) in items.iter_mut().zip(&polled) {
+            item.revents = p.revents;
+        }
+        Ok(c_int::try_from(ready).unwrap_or(c_int::MAX))
+    })
+}

@@ -1,0 +1,324 @@
+//! The utility entry points: version, errors, capabilities, Z85, CURVE
+//! keys, atomic counters, stopwatches, sleep and threads.
+
+use std::ffi::CStr;
+use std::ptr;
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::time::{Duration, Instant};
+
+use libc::{c_char, c_int, c_ulong, c_void, size_t};
+use zmq_core::curve_keys::{self, KEY_TEXT_LEN};
+use zmq_core::{capabilities, z85, Error};
+
+use crate::ffi::{call, call_int, errno, set_errno};
+use crate::handle::{from_handle, into_handle, take_handle, Handled};
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_version(major: *mut c_int, minor: *mut c_int, patch: *mut c_int) {
+    let (ma, mi, pa) = zmq_core::VERSION;
+    for (out, value) in [(major, ma), (minor, mi), (patch, pa)] {
+        // SAFETY: a non-null pointer is the caller's int to fill.
+        if let Some(out) = unsafe { out.as_mut() } {
+            *out = value;
+        }
+    }
+}
+
+#[no_mangle]
+pub extern "C" fn zmq_errno() -> c_int {
+    errno()
+}
+
+#[no_mangle]
+pub extern "C" fn zmq_strerror(errnum: c_int) -> *const c_char {
+    match errnum {
+        zmq_core::error::EFSM => c"Operation cannot be accomplished in current state".as_ptr(),
+        zmq_core::error::ENOCOMPATPROTO => {
+            c"The protocol is not compatible with the socket type".as_ptr()
+        }
+        zmq_core::error::ETERM => c"Context was terminated".as_ptr(),
+        zmq_core::error::EMTHREAD => c"No thread available".as_ptr(),
+        // SAFETY: strerror returns a NUL-terminated string for any code.
+        _ => unsafe { libc::strerror(errnum) },
+    }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_has(capability: *const c_char) -> c_int {
+    if capability.is_null() {
+        return 0;
+    }
+    // SAFETY: a non-null capability is a NUL-terminated string (man page).
+    let name = unsafe { CStr::from_ptr(capability) };
+    name.to_str()
+        .map_or(0, |n| c_int::from(capabilities::has(n)))
+}
+
+// ---- Z85 ----
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_z85_encode(
+    dest: *mut c_char,
+    data: *const u8,
+    size: size_t,
+) -> *mut c_char {
+    call(ptr::null_mut(), || {
+        let text_len = z85::encoded_len(size)?;
+        if dest.is_null() || (data.is_null() && size > 0) {
+            return Err(Error::Invalid);
+        }
+        // SAFETY: the caller provides `size` readable bytes and a dest of
+        // size * 5 / 4 + 1 bytes (man page).
+        let (input, out) = unsafe {
+            (
+                slice_or_empty(data, size),
+                std::slice::from_raw_parts_mut(dest.cast::<u8>(), text_len + 1),
+            )
+        };
+        z85::encode_into(input, &mut out[..text_len])?;
+        out[text_len] = 0;
+        Ok(dest)
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_z85_decode(dest: *mut u8, string: *const c_char) -> *mut u8 {
+    call(ptr::null_mut(), || {
+        if dest.is_null() || string.is_null() {
+            return Err(Error::Invalid);
+        }
+        // SAFETY: string is NUL-terminated (man page).
+        let text = unsafe { CStr::from_ptr(string) }.to_bytes();
+        let len = z85::decoded_len(text.len())?;
+        // SAFETY: dest holds strlen(string) * 4 / 5 bytes (man page).
+        let out = unsafe { slice_or_empty_mut(dest, len) };
+        z85::decode_into(text, out)?;
+        Ok(dest)
+    })
+}
+
+// ---- CURVE keys ----
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_curve_keypair(
+    z85_public_key: *mut c_char,
+    z85_secret_key: *mut c_char,
+) -> c_int {
+    call_int(|| {
+        if z85_public_key.is_null() || z85_secret_key.is_null() {
+            return Err(Error::Invalid);
+        }
+        let (public, secret) = curve_keys::generate()?;
+        // SAFETY: both buffers hold 41 bytes (man page).
+        unsafe {
+            write_key_text(z85_public_key, &public);
+            write_key_text(z85_secret_key, &secret);
+        }
+        Ok(())
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_curve_public(
+    z85_public_key: *mut c_char,
+    z85_secret_key: *const c_char,
+) -> c_int {
+    call_int(|| {
+        if z85_public_key.is_null() || z85_secret_key.is_null() {
+            return Err(Error::Invalid);
+        }
+        // SAFETY: the secret key is a NUL-terminated string (man page).
+        let text = unsafe { CStr::from_ptr(z85_secret_key) }.to_bytes();
+        let secret = curve_keys::key_from_text(text)?;
+        // SAFETY: the public key buffer holds 41 bytes (man page).
+        unsafe { write_key_text(z85_public_key, &curve_keys::public_from_secret(&secret)) };
+        Ok(())
+    })
+}
+
+/// # Safety
+/// `out` must be writable for `KEY_TEXT_LEN + 1` bytes.
+unsafe fn write_key_text(out: *mut c_char, key: &[u8; 32]) {
+    let text = curve_keys::key_to_text(key);
+    // SAFETY: per the contract.
+    unsafe {
+        ptr::copy_nonoverlapping(text.as_ptr(), out.cast::<u8>(), KEY_TEXT_LEN);
+        *out.add(KEY_TEXT_LEN) = 0;
+    }
+}
+
+/// # Safety
+/// Unless `len` is 0, `data` must be readable for `len` bytes.
+unsafe fn slice_or_empty<'a>(data: *const u8, len: usize) -> &'a [u8] {
+    if len == 0 {
+        return &[];
+    }
+    // SAFETY: per the contract.
+    unsafe { std::slice::from_raw_parts(data, len) }
+}
+
+/// # Safety
+/// Unless `len` is 0, `data` must be writable for `len` bytes.
+unsafe fn slice_or_empty_mut<'a>(data: *mut u8, len: usize) -> &'a mut [u8] {
+    if len == 0 {
+        return &mut [];
+    }
+    // SAFETY: per the contract.
+    unsafe { std::slice::from_raw_parts_mut(data, len) }
+}
+
+// ---- Atomic counters ----
+
+struct Counter(AtomicI32);
+
+impl Handled for Counter {
+    const TAG: u64 = 0x5a4d_5143_4f55_4e54;
+}
+
+/// The counter behind a handle; EFAULT (and `None`) for an invalid one.
+unsafe fn counter<'a>(handle: *mut c_void) -> Option<&'a AtomicI32> {
+    // SAFETY: handles are NULL or C objects' pointers (handle module).
+    let found = unsafe { from_handle::<Counter>(handle) }.map(|c| &c.0);
+    if found.is_none() {
+        set_errno(Error::Fault.errno());
+    }
+    found
+}
+
+#[no_mangle]
+pub extern "C" fn zmq_atomic_counter_new() -> *mut c_void {
+    into_handle(Counter(AtomicI32::new(0)))
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_atomic_counter_set(counter_: *mut c_void, value: c_int) {
+    if let Some(c) = unsafe { counter(counter_) } {
+        c.store(value, Ordering::SeqCst);
+    }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_atomic_counter_inc(counter_: *mut c_void) -> c_int {
+    unsafe { counter(counter_) }.map_or(0, |c| c.fetch_add(1, Ordering::SeqCst))
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_atomic_counter_dec(counter_: *mut c_void) -> c_int {
+    unsafe { counter(counter_) }
+        .map_or(0, |c| c_int::from(c.fetch_sub(1, Ordering::SeqCst) - 1 > 0))
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_atomic_counter_value(counter_: *mut c_void) -> c_int {
+    unsafe { counter(counter_) }.map_or(0, |c| c.load(Ordering::SeqCst))
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_atomic_counter_destroy(counter_p: *mut *mut c_void) {
+    // SAFETY: a non-null counter_p points to the caller's handle variable.
+    let Some(slot) = (unsafe { counter_p.as_mut() }) else {
+        return;
+    };
+    // SAFETY: the handle is NULL or a C object's pointer.
+    if unsafe { take_handle::<Counter>(*slot) }.is_some() {
+        *slot = ptr::null_mut();
+    }
+}
+
+// ---- Stopwatches and sleep ----
+
+struct Stopwatch(Instant);
+
+impl Handled for Stopwatch {
+    const TAG: u64 = 0x5a4d_5153_5457_4154;
+}
+
+fn micros(elapsed: Duration) -> c_ulong {
+    c_ulong::try_from(elapsed.as_micros()).unwrap_or(c_ulong::MAX)
+}
+
+#[no_mangle]
+pub extern "C" fn zmq_stopwatch_start() -> *mut c_void {
+    into_handle(Stopwatch(Instant::now()))
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_stopwatch_intermediate(watch: *mut c_void) -> c_ulong {
+    // SAFETY: the handle is NULL or a C object's pointer.
+    unsafe { from_handle::<Stopwatch>(watch) }.map_or(0, |w| micros(w.0.elapsed()))
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_stopwatch_stop(watch: *mut c_void) -> c_ulong {
+    // SAFETY: the handle is NULL or a C object's pointer.
+    unsafe { take_handle::<Stopwatch>(watch) }.map_or(0, |w| micros(w.0.elapsed()))
+}
+
+#[no_mangle]
+pub extern "C" fn zmq_sleep(seconds: c_int) {
+    if let Ok(seconds) = u64::try_from(seconds) {
+        std::thread::sleep(Duration::from_secs(seconds));
+    }
+}
+
+// ---- Threads ----
+
+struct Thread(std::thread::JoinHandle<()>);
+
+impl Handled for Thread {
+    const TAG: u64 = 0x5a4d_5154_4852_4541;
+}
+
+/// The function and argument a new thread runs.
+struct Start {
+    func: unsafe extern "C" fn(arg: *mut c_void),
+    arg: *mut c_void,
+}
+
+// SAFETY: handing `arg` to another thread is what zmq_threadstart is for;
+// the caller owns what it points to.
+unsafe impl Send for Start {}
+
+/// Blocks every signal in the calling thread, so that signals go to the
+/// application's own threads (libzmq does this in the threads it starts).
+pub(crate) fn block_signals() {
+    // SAFETY: a zeroed sigset_t is valid storage for sigfillset, and the
+    // mask change affects only the calling thread.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigfillset(&mut set);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, ptr::null_mut());
+    }
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_threadstart(
+    func: Option<unsafe extern "C" fn(arg: *mut c_void)>,
+    arg: *mut c_void,
+) -> *mut c_void {
+    call(ptr::null_mut(), || {
+        let start = Start {
+            func: func.ok_or(Error::Invalid)?,
+            arg,
+        };
+        let thread = std::thread::Builder::new()
+            .name("ZMQapp".into())
+            .spawn(move || {
+                block_signals();
+                let start = start;
+                // SAFETY: the caller's thread function, with its argument.
+                unsafe { (start.func)(start.arg) };
+            })
+            .map_err(Error::from)?;
+        Ok(into_handle(Thread(thread)))
+    })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_threadclose(thread: *mut c_void) {
+    // SAFETY: the handle is NULL or a C object's pointer.
+    if let Some(Thread(handle)) = unsafe { take_handle::<Thread>(thread) } {
+        // A panic cannot come out of a C thread function; nothing to report.
+        let _ = handle.join();
+    }
+}

@@ -1,0 +1,330 @@
+//! Contexts: the options of zmq_ctx_set, the registry of live sockets (to
+//! stop them on termination), and the inproc endpoints with connections
+//! waiting for their bind.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use parking_lot::{Condvar, Mutex};
+
+use crate::error::{Error, Result};
+use crate::mailbox::{Command, Mailbox};
+use crate::pipe::{self, Flow, PipeEnd, PipeId};
+
+pub const IO_THREADS: i32 = 1;
+pub const MAX_SOCKETS: i32 = 2;
+/// Read: the largest MAX_SOCKETS accepted. Write: the I/O threads' priority.
+pub const SOCKET_LIMIT: i32 = 3;
+pub const THREAD_PRIORITY: i32 = 3;
+pub const THREAD_SCHED_POLICY: i32 = 4;
+pub const MAX_MSGSZ: i32 = 5;
+pub const MSG_T_SIZE: i32 = 6;
+pub const THREAD_AFFINITY_CPU_ADD: i32 = 7;
+pub const THREAD_AFFINITY_CPU_REMOVE: i32 = 8;
+pub const THREAD_NAME_PREFIX: i32 = 9;
+pub const ZERO_COPY_RECV: i32 = 10;
+pub const IPV6: i32 = 42;
+pub const BLOCKY: i32 = 70;
+
+pub const IO_THREADS_DEFAULT: i32 = 1;
+pub const MAX_SOCKETS_DEFAULT: i32 = 1023;
+/// The largest socket count a context accepts.
+pub const SOCKET_LIMIT_VALUE: i32 = 65535;
+
+/// What a socket tells the context about itself when it binds or
+/// connects over inproc.
+#[derive(Clone)]
+pub struct InprocPeer {
+    pub socket_id: u64,
+    pub mailbox: Arc<Mailbox>,
+    pub sndhwm: i32,
+    pub rcvhwm: i32,
+    pub conflate: bool,
+    pub routing_id: Vec<u8>,
+}
+
+/// A connection made before its endpoint was bound: the connector holds
+/// one end, the context keeps the other for the binder.
+struct Pending {
+    connector: InprocPeer,
+    end: PipeEnd,
+    /// The connector's own end, held back until the bind when it set
+    /// ZMQ_IMMEDIATE (so that nothing queues for an absent peer).
+    held: Option<PipeEnd>,
+}
+
+struct State {
+    io_threads: i32,
+    max_sockets: i32,
+    ipv6: i32,
+    blocky: i32,
+    thread_priority: i32,
+    thread_sched_policy: i32,
+    thread_affinity: Vec<i32>,
+    thread_name_prefix: i32,
+    max_msgsz: i32,
+    zero_copy_recv: i32,
+    /// Live sockets by id, with the mailbox that receives `Stop`.
+    sockets: HashMap<u64, Arc<Mailbox>>,
+    next_socket_id: u64,
+    terminating: bool,
+    endpoints: HashMap<String, InprocPeer>,
+    pending: HashMap<String, Vec<Pending>>,
+}
+
+struct Inner {
+    state: Mutex<State>,
+    all_closed: Condvar,
+}
+
+/// A context; clones refer to the same one.
+#[derive(Clone)]
+pub struct Context {
+    inner: Arc<Inner>,
+}
+
+impl Default for Context {
+    fn default() -> Self {
+        Context::new()
+    }
+}
+
+impl Context {
+    pub fn new() -> Context {
+        Context {
+            inner: Arc::new(Inner {
+                state: Mutex::new(State {
+                    io_threads: IO_THREADS_DEFAULT,
+                    max_sockets: MAX_SOCKETS_DEFAULT,
+                    ipv6: 0,
+                    blocky: 1,
+                    thread_priority: -1,
+                    thread_sched_policy: -1,
+                    thread_affinity: Vec::new(),
+                    thread_name_prefix: 0,
+                    max_msgsz: i32::MAX,
+                    zero_copy_recv: 1,
+                    sockets: HashMap::new(),
+                    next_socket_id: 1,
+                    terminating: false,
+                    endpoints: HashMap::new(),
+                    pending: HashMap::new(),
+                }),
+                all_closed: Condvar::new(),
+            }),
+        }
+    }
+
+    pub fn same(&self, other: &Context) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
+    pub fn set(&self, option: i32, value: i32) -> Result<()> {
+        let mut s = self.inner.state.lock();
+        let slot = match option {
+            IO_THREADS if value >= 0 => &mut s.io_threads,
+            MAX_SOCKETS if (1..=SOCKET_LIMIT_VALUE).contains(&value) => &mut s.max_sockets,
+            IPV6 if value >= 0 => &mut s.ipv6,
+            BLOCKY if value >= 0 => &mut s.blocky,
+            MAX_MSGSZ if value >= 0 => &mut s.max_msgsz,
+            THREAD_PRIORITY if value >= 0 => &mut s.thread_priority,
+            THREAD_SCHED_POLICY if value >= 0 => &mut s.thread_sched_policy,
+            THREAD_NAME_PREFIX if value >= 0 => &mut s.thread_name_prefix,
+            ZERO_COPY_RECV if value >= 0 => &mut s.zero_copy_recv,
+            THREAD_AFFINITY_CPU_ADD if value >= 0 => {
+                if !s.thread_affinity.contains(&value) {
+                    s.thread_affinity.push(value);
+                }
+                return Ok(());
+            }
+            THREAD_AFFINITY_CPU_REMOVE if value >= 0 => {
+                let before = s.thread_affinity.len();
+                s.thread_affinity.retain(|&cpu| cpu != value);
+                return if s.thread_affinity.len() < before {
+                    Ok(())
+                } else {
+                    Err(Error::Invalid)
+                };
+            }
+            _ => return Err(Error::Invalid),
+        };
+        *slot = value;
+        Ok(())
+    }
+
+    pub fn get(&self, option: i32) -> Result<i32> {
+        let s = self.inner.state.lock();
+        match option {
+            IO_THREADS => Ok(s.io_threads),
+            MAX_SOCKETS => Ok(s.max_sockets),
+            SOCKET_LIMIT => Ok(SOCKET_LIMIT_VALUE),
+            IPV6 => Ok(s.ipv6),
+            BLOCKY => Ok(s.blocky),
+            MAX_MSGSZ => Ok(s.max_msgsz),
+            MSG_T_SIZE => Ok(crate::msg::MSG_SIZE as i32),
+            THREAD_SCHED_POLICY => Ok(s.thread_sched_policy),
+            THREAD_NAME_PREFIX => Ok(s.thread_name_prefix),
+            ZERO_COPY_RECV => Ok(s.zero_copy_recv),
+            _ => Err(Error::Invalid),
+        }
+    }
+
+    /// Registers a new socket; its id, and whether new sockets get linger
+    /// 0 (ZMQ_BLOCKY off) and IPv6 on.
+    pub(crate) fn add_socket(&self, mailbox: Arc<Mailbox>) -> Result<(u64, bool, bool)> {
+        let mut s = self.inner.state.lock();
+        if s.terminating {
+            return Err(Error::Terminated);
+        }
+        if s.sockets.len() >= s.max_sockets as usize {
+            return Err(Error::TooManyFiles);
+        }
+        let id = s.next_socket_id;
+        s.next_socket_id += 1;
+        s.sockets.insert(id, mailbox);
+        Ok((id, s.blocky == 0, s.ipv6 != 0))
+    }
+
+    /// A socket closed: its endpoints go, and termination may complete.
+    pub(crate) fn remove_socket(&self, id: u64) {
+        let mut s = self.inner.state.lock();
+        s.sockets.remove(&id);
+        s.endpoints.retain(|_, peer| peer.socket_id != id);
+        if s.sockets.is_empty() {
+            self.inner.all_closed.notify_all();
+        }
+    }
+
+    /// Stops every socket (their blocking calls return ETERM) and refuses
+    /// new ones. `zmq_ctx_shutdown`.
+    pub fn shutdown(&self) {
+        let mut s = self.inner.state.lock();
+        if !s.terminating {
+            s.terminating = true;
+            for mailbox in s.sockets.values() {
+                mailbox.send(Command::Stop);
+            }
+        }
+    }
+
+    /// Shuts down, then waits until every socket is closed. `zmq_ctx_term`.
+    pub fn terminate(&self) {
+        self.shutdown();
+        let mut s = self.inner.state.lock();
+        while !s.sockets.is_empty() {
+            self.inner.all_closed.wait(&mut s);
+        }
+        s.pending.clear();
+    }
+
+    /// Binds an inproc endpoint; returns the ends of connections that were
+    /// waiting for it, with their flow settled for the binder.
+    pub(crate) fn bind_inproc(&self, name: &str, binder: InprocPeer) -> Result<Vec<PipeEnd>> {
+        let mut s = self.inner.state.lock();
+        if s.terminating {
+            return Err(Error::Terminated);
+        }
+        if s.endpoints.contains_key(name) {
+            return Err(Error::AddressInUse);
+        }
+        s.endpoints.insert(name.to_owned(), binder.clone());
+        let waiting = s.pending.remove(name).unwrap_or_default();
+        Ok(waiting
+            .into_iter()
+            .map(|p| {
+                let (to_binder, from_binder) = flows(&p.connector, &binder);
+                p.end.set_flow(from_binder, to_binder);
+                p.end.set_routing_id(&binder.routing_id);
+                if let Some(held) = p.held {
+                    p.connector.mailbox.send(Command::Attach(held));
+                }
+                p.end
+            })
+            .collect())
+    }
+
+    pub(crate) fn unbind_inproc(&self, name: &str, socket_id: u64) -> Result<()> {
+        let mut s = self.inner.state.lock();
+        match s.endpoints.get(name) {
+            Some(peer) if peer.socket_id == socket_id => {
+                s.endpoints.remove(name);
+                Ok(())
+            }
+            _ => Err(Error::NotFound),
+        }
+    }
+
+    /// Connects to an inproc endpoint: returns the id of the connector's
+    /// end, and the end itself unless it is held back (`immediate` and no
+    /// bind yet: it arrives as an `Attach` command at the bind). If the
+    /// endpoint is bound, the binder gets the other end in its mailbox;
+    /// otherwise that waits in the context for the bind.
+    pub(crate) fn connect_inproc(
+        &self,
+        name: &str,
+        connector: InprocPeer,
+        immediate: bool,
+    ) -> Result<(PipeId, Option<PipeEnd>)> {
+        let mut s = self.inner.state.lock();
+        if s.terminating {
+            return Err(Error::Terminated);
+        }
+        match s.endpoints.get(name).cloned() {
+            Some(binder) => {
+                let (to_binder, from_binder) = flows(&connector, &binder);
+                let (mine, theirs) = pipe::pair(to_binder, from_binder);
+                mine.set_routing_id(&connector.routing_id);
+                theirs.set_routing_id(&binder.routing_id);
+                binder.mailbox.send(Command::Attach(theirs));
+                Ok((mine.id(), Some(mine)))
+            }
+            None => {
+                let alone = |hwm: i32, conflate| Flow {
+                    hwm: hwm as u64,
+                    conflate,
+                };
+                let (mine, theirs) = pipe::pair(
+                    alone(connector.sndhwm, connector.conflate),
+                    alone(connector.rcvhwm, connector.conflate),
+                );
+                mine.set_routing_id(&connector.routing_id);
+                let id = mine.id();
+                let (mine, held) = if immediate {
+                    (None, Some(mine))
+                } else {
+                    (Some(mine), None)
+                };
+                s.pending.entry(name.to_owned()).or_default().push(Pending {
+                    connector,
+                    end: theirs,
+                    held,
+                });
+                Ok((id, mine))
+            }
+        }
+    }
+}
+
+/// The flows (connector to binder, binder to connector) of an inproc
+/// connection: each direction holds the sender's send HWM plus the
+/// receiver's receive HWM, and no limit if either is unlimited.
+fn flows(connector: &InprocPeer, binder: &InprocPeer) -> (Flow, Flow) {
+    let sum = |snd: i32, rcv: i32| {
+        if snd == 0 || rcv == 0 {
+            0
+        } else {
+            snd as u64 + rcv as u64
+        }
+    };
+    let conflate = connector.conflate || binder.conflate;
+    (
+        Flow {
+            hwm: sum(connector.sndhwm, binder.rcvhwm),
+            conflate,
+        },
+        Flow {
+            hwm: sum(binder.sndhwm, connector.rcvhwm),
+            conflate,
+        },
+    )
+}

@@ -1,0 +1,24 @@
+//! The engine of the library in safe Rust (but for the message
+//! representation): no C types, no errno; the `zmq-capi` crate maps all of
+//! this onto the `zmq.h` ABI.
+
+pub mod capabilities;
+pub mod ctx;
+pub mod curve_keys;
+pub mod error;
+pub mod mailbox;
+pub mod metadata;
+pub mod msg;
+pub mod pipe;
+pub mod poll;
+pub mod socket;
+pub mod timers;
+pub mod trie;
+pub mod z85;
+
+pub use error::{Error, Result};
+pub use metadata::Metadata;
+pub use msg::Msg;
+
+/// The libzmq release whose API and behaviour this library provides.
+pub const VERSION: (i32, i32, i32) = (4, 3, 5);

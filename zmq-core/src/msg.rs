@@ -1,0 +1,615 @@
+//! Messages: the 64-byte value behind `zmq_msg_t`.
+//!
+//! C code owns the storage of a `zmq_msg_t` and may move it with `memcpy`,
+//! so a [`Msg`] is plain data with a fixed `repr(C)` layout: no pointer into
+//! itself, no Rust enum whose discriminant garbage could make invalid. Its
+//! `tag` word says which of three bodies it has, and lets the C layer reject
+//! a closed or never-initialised `zmq_msg_t` instead of trusting it:
+//!
+//! - inline: up to [`INLINE_CAPACITY`] bytes stored in the message itself
+//!   (no allocation for small messages);
+//! - shared: bytes in a reference-counted buffer, either allocated here
+//!   (header and bytes in one block) or handed over by the caller with a free
+//!   function, which runs once, when the last reference goes;
+//! - constant: bytes the caller keeps alive (`zmq_send_const`, or
+//!   `zmq_msg_init_data` without a free function).
+//!
+//! This module is one of the three places where the library uses `unsafe`.
+
+use std::alloc::{self, Layout};
+use std::ffi::c_void;
+use std::ptr;
+use std::sync::atomic::{fence, AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use crate::error::{Error, Result};
+use crate::metadata::Metadata;
+
+/// Bytes a message carries without allocating.
+pub const INLINE_CAPACITY: usize = 40;
+
+/// The size of `zmq_msg_t` in libzmq's ABI.
+pub const MSG_SIZE: usize = 64;
+
+/// The free function of a caller's buffer: called with the data pointer and
+/// the caller's hint.
+pub type FreeFn = unsafe extern "C" fn(data: *mut c_void, hint: *mut c_void);
+
+/// Flag bits.
+pub mod flags {
+    /// More frames of the same message follow.
+    pub const MORE: u8 = 1;
+    /// A ZMTP command rather than a data frame.
+    pub const COMMAND: u8 = 2;
+}
+
+/// Upper 24 bits of a live message's tag; the low byte is the body kind.
+const TAG_MAGIC: u32 = 0x5a4d_5100;
+const TAG_MASK: u32 = 0xFFFF_FF00;
+const KIND_INLINE: u8 = 1;
+const KIND_SHARED: u8 = 2;
+const KIND_CONST: u8 = 3;
+/// The tag of a closed message.
+const TAG_CLOSED: u32 = 0;
+
+/// A body stored outside the message.
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct External {
+    data: *mut u8,
+    len: usize,
+    /// The reference-counted owner; null for constant bodies.
+    owner: *const Shared,
+}
+
+#[repr(C)]
+union Body {
+    inline: [u8; INLINE_CAPACITY],
+    external: External,
+}
+
+#[repr(C, align(8))]
+pub struct Msg {
+    body: Body,
+    /// `Arc::into_raw` of the connection's metadata, or null.
+    metadata: *const Metadata,
+    routing_id: u32,
+    tag: u32,
+    inline_len: u8,
+    flags: u8,
+    _reserved: [u8; 6],
+}
+
+const _: () = assert!(std::mem::size_of::<Msg>() == MSG_SIZE);
+const _: () = assert!(std::mem::align_of::<Msg>() == 8);
+
+/// The header of a shared body.
+struct Shared {
+    refs: AtomicUsize,
+    release: Release,
+}
+
+enum Release {
+    /// Header and bytes are one block of this layout; the bytes follow the
+    /// header at `OWNED_DATA_OFFSET`.
+    Owned(Layout),
+    /// The caller's bytes, given back to its free function.
+    Caller { free: FreeFn, hint: *mut c_void },
+}
+
+/// Alignment of the bytes of an allocated body (what malloc gives).
+const OWNED_ALIGN: usize = 16;
+/// Where the bytes start in an allocated block.
+const OWNED_DATA_OFFSET: usize = std::mem::size_of::<Shared>().div_ceil(OWNED_ALIGN) * OWNED_ALIGN;
+
+// SAFETY: a Msg owns its body (inline bytes, or one reference of a shared
+// body whose count is atomic), and its metadata through an Arc; nothing in it
+// is tied to a thread. A caller's free function may run on any thread, as
+// with libzmq.
+unsafe impl Send for Msg {}
+// SAFETY: shared references only read the body and the atomic count.
+unsafe impl Sync for Msg {}
+
+impl Msg {
+    /// An empty message.
+    pub fn new() -> Msg {
+        Msg {
+            body: Body {
+                inline: [0; INLINE_CAPACITY],
+            },
+            metadata: ptr::null(),
+            routing_id: 0,
+            tag: TAG_MAGIC | u32::from(KIND_INLINE),
+            inline_len: 0,
+            flags: 0,
+            _reserved: [0; 6],
+        }
+    }
+
+    /// A message of `len` zeroed bytes; inline when small, else one
+    /// allocation. A size that cannot be allocated is `NoMemory`, never an
+    /// abort.
+    pub fn with_size(len: usize) -> Result<Msg> {
+        let mut msg = Msg::new();
+        if len <= INLINE_CAPACITY {
+            msg.inline_len = len as u8;
+            return Ok(msg);
+        }
+        let size = OWNED_DATA_OFFSET.checked_add(len).ok_or(Error::NoMemory)?;
+        let layout = Layout::from_size_align(size, OWNED_ALIGN).map_err(|_| Error::NoMemory)?;
+        // SAFETY: the layout has a non-zero size (it includes the header).
+        let block = unsafe { alloc::alloc_zeroed(layout) };
+        if block.is_null() {
+            return Err(Error::NoMemory);
+        }
+        let header = block.cast::<Shared>();
+        // SAFETY: the block is fresh, large enough and aligned for the header
+        // (OWNED_ALIGN is at least the header's alignment); the data starts
+        // OWNED_DATA_OFFSET bytes in, inside the block.
+        unsafe {
+            header.write(Shared {
+                refs: AtomicUsize::new(1),
+                release: Release::Owned(layout),
+            });
+            msg.set_external(block.add(OWNED_DATA_OFFSET), len, header);
+        }
+        Ok(msg)
+    }
+
+    /// A message holding a copy of `data`.
+    pub fn from_slice(data: &[u8]) -> Result<Msg> {
+        let mut msg = Msg::with_size(data.len())?;
+        msg.as_mut_slice().copy_from_slice(data);
+        Ok(msg)
+    }
+
+    /// A message over the caller's `len` bytes at `data`, without copying.
+    /// With a free function, it is called with `data` and `hint` once the
+    /// last copy of the message is closed; without one the bytes are
+    /// constant and the caller keeps them alive.
+    ///
+    /// # Safety
+    /// `data` must be valid for reads and writes of `len` bytes until the
+    /// free function runs (or, without one, for as long as any copy of the
+    /// message lives).
+    pub unsafe fn from_caller_buffer(
+        data: *mut u8,
+        len: usize,
+        free: Option<FreeFn>,
+        hint: *mut c_void,
+    ) -> Result<Msg> {
+        if data.is_null() && len > 0 {
+            return Err(Error::Invalid);
+        }
+        let mut msg = Msg::new();
+        match free {
+            None => {
+                msg.tag = TAG_MAGIC | u32::from(KIND_CONST);
+                msg.body.external = External {
+                    data,
+                    len,
+                    owner: ptr::null(),
+                };
+            }
+            Some(free) => {
+                let layout = Layout::new::<Shared>();
+                // SAFETY: Shared has a non-zero size.
+                let header = unsafe { alloc::alloc(layout) }.cast::<Shared>();
+                if header.is_null() {
+                    return Err(Error::NoMemory);
+                }
+                // SAFETY: the allocation is fresh and laid out for a Shared.
+                unsafe {
+                    header.write(Shared {
+                        refs: AtomicUsize::new(1),
+                        release: Release::Caller { free, hint },
+                    });
+                    msg.set_external(data, len, header);
+                }
+            }
+        }
+        Ok(msg)
+    }
+
+    /// A message over constant bytes that outlive it.
+    pub fn from_static(data: &'static [u8]) -> Msg {
+        // SAFETY: static bytes are valid forever; without a free function the
+        // message never writes through or frees the pointer.
+        unsafe {
+            Msg::from_caller_buffer(data.as_ptr().cast_mut(), data.len(), None, ptr::null_mut())
+        }
+        .unwrap_or_default()
+    }
+
+    /// # Safety
+    /// `owner` must be a live Shared header whose reference this message
+    /// takes, and `data` valid for `len` bytes while it lives.
+    unsafe fn set_external(&mut self, data: *mut u8, len: usize, owner: *const Shared) {
+        self.tag = TAG_MAGIC | u32::from(KIND_SHARED);
+        self.body.external = External { data, len, owner };
+    }
+
+    fn kind(&self) -> u8 {
+        (self.tag & !TAG_MASK) as u8
+    }
+
+    fn external(&self) -> Option<External> {
+        match self.kind() {
+            // SAFETY: shared and constant bodies are always written as
+            // `external` (set_external, from_caller_buffer).
+            KIND_SHARED | KIND_CONST => Some(unsafe { self.body.external }),
+            _ => None,
+        }
+    }
+
+    fn shared(&self) -> Option<&Shared> {
+        let external = self.external()?;
+        // SAFETY: a non-null owner is a live header on which this message
+        // holds a reference, so it outlives `&self`.
+        unsafe { external.owner.as_ref() }
+    }
+
+    pub fn len(&self) -> usize {
+        match self.external() {
+            Some(external) => external.len,
+            None => usize::from(self.inline_len),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The bytes.
+    pub fn as_slice(&self) -> &[u8] {
+        match self.external() {
+            Some(external) if external.len > 0 => {
+                // SAFETY: an external body is valid for `len` bytes while the
+                // message lives (constructors' contracts).
+                unsafe { std::slice::from_raw_parts(external.data, external.len) }
+            }
+            Some(_) => &[],
+            // SAFETY: inline bodies are always written as `inline`.
+            None => unsafe { &self.body.inline[..usize::from(self.inline_len)] },
+        }
+    }
+
+    /// The bytes, writable. Like libzmq, copies made with `try_clone` of a
+    /// shared body see the change: callers write before they share.
+    pub fn as_mut_slice(&mut self) -> &mut [u8] {
+        let len = self.len();
+        let data = self.data_ptr();
+        if len == 0 {
+            return &mut [];
+        }
+        // SAFETY: data_ptr points at `len` valid bytes owned (or lent, for
+        // constant bodies, by a caller who promised them writable) by this
+        // message, borrowed mutably through `&mut self`.
+        unsafe { std::slice::from_raw_parts_mut(data, len) }
+    }
+
+    /// Where the bytes start, for `zmq_msg_data`. For an inline body it
+    /// points into the message, so it is valid until the message moves.
+    pub fn data_ptr(&mut self) -> *mut u8 {
+        match self.external() {
+            Some(external) => external.data,
+            // Taking a union field's address reads nothing.
+            None => ptr::addr_of_mut!(self.body.inline).cast::<u8>(),
+        }
+    }
+
+    pub fn flags(&self) -> u8 {
+        self.flags
+    }
+
+    pub fn set_flags(&mut self, flags: u8) {
+        self.flags |= flags;
+    }
+
+    pub fn reset_flags(&mut self, flags: u8) {
+        self.flags &= !flags;
+    }
+
+    pub fn more(&self) -> bool {
+        self.flags & flags::MORE != 0
+    }
+
+    pub fn set_more(&mut self, more: bool) {
+        if more {
+            self.set_flags(flags::MORE);
+        } else {
+            self.reset_flags(flags::MORE);
+        }
+    }
+
+    pub fn is_command(&self) -> bool {
+        self.flags & flags::COMMAND != 0
+    }
+
+    /// Whether the bytes are shared with another message or with the
+    /// caller (libzmq's `ZMQ_SHARED` property).
+    pub fn is_shared(&self) -> bool {
+        match self.kind() {
+            KIND_CONST => true,
+            KIND_SHARED => self
+                .shared()
+                .is_some_and(|s| s.refs.load(Ordering::Acquire) > 1),
+            _ => false,
+        }
+    }
+
+    pub fn routing_id(&self) -> u32 {
+        self.routing_id
+    }
+
+    pub fn set_routing_id(&mut self, id: u32) {
+        self.routing_id = id;
+    }
+
+    pub fn metadata(&self) -> Option<&Metadata> {
+        // SAFETY: a non-null pointer came from Arc::into_raw and this message
+        // holds that reference.
+        unsafe { self.metadata.as_ref() }
+    }
+
+    pub fn set_metadata(&mut self, metadata: Option<Arc<Metadata>>) {
+        self.drop_metadata();
+        self.metadata = metadata.map_or(ptr::null(), Arc::into_raw);
+    }
+
+    fn drop_metadata(&mut self) {
+        if !self.metadata.is_null() {
+            // SAFETY: the pointer came from Arc::into_raw and this message
+            // gives up its reference exactly once (the field is nulled).
+            drop(unsafe { Arc::from_raw(self.metadata) });
+            self.metadata = ptr::null();
+        }
+    }
+
+    /// Another message with the same bytes, flags and metadata. Shared
+    /// bodies are not copied: the copy takes a reference.
+    pub fn try_clone(&self) -> Msg {
+        if let Some(shared) = self.shared() {
+            shared.refs.fetch_add(1, Ordering::Relaxed);
+        }
+        if !self.metadata.is_null() {
+            // SAFETY: the pointer came from Arc::into_raw and is live while
+            // self is; the copy owns the new count.
+            unsafe { Arc::increment_strong_count(self.metadata) };
+        }
+        // SAFETY: Msg is plain data; the references it owns were counted
+        // above, so both messages can be dropped.
+        unsafe { ptr::read(self) }
+    }
+
+    /// Whether the `Msg` at `msg` is a live message, judged from its
+    /// alignment, tag and fields, without trusting them.
+    ///
+    /// # Safety
+    /// `msg` must be non-null and valid for reads of `MSG_SIZE` bytes.
+    pub unsafe fn is_live(msg: *const Msg) -> bool {
+        if !msg.is_aligned() {
+            return false;
+        }
+        // SAFETY: the caller guarantees the memory is readable; volatile
+        // reads take the bytes as they are, whatever wrote them.
+        let (tag, inline_len, owner) = unsafe {
+            (
+                ptr::addr_of!((*msg).tag).read_volatile(),
+                ptr::addr_of!((*msg).inline_len).read_volatile(),
+                ptr::addr_of!((*msg).body.external.owner).read_volatile(),
+            )
+        };
+        if tag & TAG_MASK != TAG_MAGIC {
+            return false;
+        }
+        match (tag & !TAG_MASK) as u8 {
+            KIND_INLINE => usize::from(inline_len) <= INLINE_CAPACITY,
+            KIND_SHARED => !owner.is_null(),
+            KIND_CONST => owner.is_null(),
+            _ => false,
+        }
+    }
+
+    /// Drops the message at `msg` and marks it closed, so that a second
+    /// close is detected.
+    ///
+    /// # Safety
+    /// `msg` must point to a live message (see [`Msg::is_live`]) that
+    /// nothing else will drop.
+    pub unsafe fn close_in_place(msg: *mut Msg) {
+        // SAFETY: the caller guarantees a live message owned by nobody else;
+        // it is read out once and its storage marked closed.
+        unsafe {
+            let owned = ptr::read(msg);
+            ptr::addr_of_mut!((*msg).tag).write(TAG_CLOSED);
+            drop(owned);
+        }
+    }
+}
+
+impl Default for Msg {
+    fn default() -> Msg {
+        Msg::new()
+    }
+}
+
+impl Clone for Msg {
+    fn clone(&self) -> Msg {
+        self.try_clone()
+    }
+}
+
+impl Drop for Msg {
+    fn drop(&mut self) {
+        self.drop_metadata();
+        let Some(external) = self.external() else {
+            return;
+        };
+        let Some(shared) = self.shared() else {
+            return;
+        };
+        if shared.refs.fetch_sub(1, Ordering::Release) != 1 {
+            return;
+        }
+        // Synchronise with every other reference's release before freeing.
+        fence(Ordering::Acquire);
+        let header = external.owner.cast_mut();
+        // SAFETY: this was the last reference, so nothing else can reach the
+        // header or the bytes; each branch frees them the way they were made.
+        unsafe {
+            match ptr::read(ptr::addr_of!((*header).release)) {
+                Release::Owned(layout) => alloc::dealloc(header.cast::<u8>(), layout),
+                Release::Caller { free, hint } => {
+                    alloc::dealloc(header.cast::<u8>(), Layout::new::<Shared>());
+                    free(external.data.cast::<c_void>(), hint);
+                }
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for Msg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Msg")
+            .field("len", &self.len())
+            .field("flags", &self.flags)
+            .field("shared", &self.is_shared())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+
+    #[test]
+    fn small_messages_are_inline() {
+        for len in [0, 1, 33, INLINE_CAPACITY] {
+            let msg = Msg::with_size(len).unwrap();
+            assert_eq!(msg.len(), len);
+            assert_eq!(msg.kind(), KIND_INLINE);
+            assert!(msg.as_slice().iter().all(|&b| b == 0));
+        }
+        let msg = Msg::with_size(INLINE_CAPACITY + 1).unwrap();
+        assert_eq!(msg.kind(), KIND_SHARED);
+    }
+
+    #[test]
+    fn content_survives_a_bitwise_move() {
+        let original = Msg::from_slice(b"hello, world").unwrap();
+        // SAFETY: the original is forgotten, as C code relocating with memcpy.
+        let moved: Msg = unsafe { ptr::read(&original) };
+        std::mem::forget(original);
+        assert_eq!(moved.as_slice(), b"hello, world");
+    }
+
+    #[test]
+    fn clones_share_large_bodies() {
+        let mut big = Msg::with_size(1000).unwrap();
+        big.as_mut_slice()[999] = 7;
+        assert!(!big.is_shared());
+        let mut copy = big.try_clone();
+        assert!(big.is_shared() && copy.is_shared());
+        assert_eq!(big.data_ptr(), copy.data_ptr());
+        drop(big);
+        assert!(!copy.is_shared());
+        assert_eq!(copy.as_slice()[999], 7);
+    }
+
+    #[test]
+    fn impossible_sizes_are_no_memory() {
+        assert_eq!(Msg::with_size(usize::MAX).unwrap_err(), Error::NoMemory);
+        assert_eq!(Msg::with_size(usize::MAX / 2).unwrap_err(), Error::NoMemory);
+    }
+
+    static FREED: AtomicUsize = AtomicUsize::new(0);
+    unsafe extern "C" fn count_free(data: *mut c_void, hint: *mut c_void) {
+        assert_eq!(hint as usize, 42);
+        // SAFETY: the test hands over a leaked Box<[u8; 4]>.
+        drop(unsafe { Box::from_raw(data.cast::<[u8; 4]>()) });
+        FREED.fetch_add(1, Ordering::SeqCst);
+    }
+
+    #[test]
+    fn caller_buffer_is_freed_once_by_the_last_copy() {
+        let data = Box::into_raw(Box::new(*b"abcd")).cast::<u8>();
+        // SAFETY: the buffer lives until count_free frees it.
+        let msg = unsafe { Msg::from_caller_buffer(data, 4, Some(count_free), 42 as *mut c_void) }
+            .unwrap();
+        let copy = msg.try_clone();
+        assert_eq!(copy.as_slice(), b"abcd");
+        drop(msg);
+        assert_eq!(FREED.load(Ordering::SeqCst), 0);
+        drop(copy);
+        assert_eq!(FREED.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn constant_bodies_are_shared_and_never_freed() {
+        let msg = Msg::from_static(b"constant");
+        assert!(msg.is_shared());
+        assert_eq!(msg.try_clone().as_slice(), b"constant");
+        // SAFETY: a null pointer with a length is refused before any use.
+        let refused = unsafe { Msg::from_caller_buffer(ptr::null_mut(), 3, None, ptr::null_mut()) };
+        assert_eq!(refused.unwrap_err(), Error::Invalid);
+    }
+
+    #[test]
+    fn liveness_check_rejects_closed_and_garbage() {
+        let mut msg = Msg::from_slice(&[1; 100]).unwrap();
+        let p: *mut Msg = &mut msg;
+        // SAFETY: p points at a live message we own; after close_in_place
+        // the storage is only inspected and then forgotten.
+        unsafe {
+            assert!(Msg::is_live(p));
+            Msg::close_in_place(p);
+            assert!(!Msg::is_live(p));
+        }
+        std::mem::forget(msg);
+        #[repr(align(8))]
+        struct Storage([u8; MSG_SIZE + 8]);
+        for fill in [0u8, 0xAB, 0xFF] {
+            let garbage = Storage([fill; MSG_SIZE + 8]);
+            let base = garbage.0.as_ptr();
+            // SAFETY: at least 64 readable bytes from either address.
+            assert!(!unsafe { Msg::is_live(base.cast()) });
+            assert!(!unsafe { Msg::is_live(base.add(1).cast()) });
+        }
+        let live = Msg::new();
+        // SAFETY: a live message's storage.
+        assert!(unsafe { Msg::is_live(&live) });
+    }
+
+    #[test]
+    fn metadata_travels_with_copies() {
+        let mut meta = Metadata::new();
+        meta.set("Socket-Type", b"PUB");
+        let meta = Arc::new(meta);
+        let mut msg = Msg::new();
+        msg.set_metadata(Some(meta.clone()));
+        let copy = msg.try_clone();
+        assert_eq!(Arc::strong_count(&meta), 3);
+        drop(msg);
+        assert_eq!(
+            copy.metadata()
+                .and_then(|m| m.get("Socket-Type"))
+                .unwrap()
+                .to_bytes(),
+            b"PUB"
+        );
+        drop(copy);
+        assert_eq!(Arc::strong_count(&meta), 1);
+    }
+
+    #[test]
+    fn flags() {
+        let mut msg = Msg::new();
+        assert!(!msg.more());
+        msg.set_more(true);
+        assert!(msg.more() && !msg.is_command());
+        msg.set_more(false);
+        assert_eq!(msg.flags(), 0);
+    }
+}

@@ -1,0 +1,544 @@
+//! Sockets: the part common to every type (options, endpoints, pipes,
+//! commands, blocking with timeouts) around a [`Pattern`], the logic of one
+//! socket type.
+//!
+//! A [`Socket`] is a slot that can be opened, closed and opened again, so
+//! that the C layer can keep its address valid forever: a call on a closed
+//! socket is refused (ENOTSOCK), never undefined. All calls lock the slot,
+//! so using one socket from two threads is serialised, not a data race; a
+//! blocking call releases the lock while it sleeps.
+
+pub mod options;
+pub mod pipes;
+mod pubsub;
+mod reqrep;
+mod simple;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use parking_lot::{Mutex, MutexGuard};
+
+use crate::ctx::{Context, InprocPeer};
+use crate::error::{Error, Result};
+use crate::mailbox::{Command, Mailbox};
+use crate::msg::Msg;
+use crate::pipe::{PipeEnd, PipeId};
+use options::Options;
+pub use pipes::{FairQueue, LoadBalancer, Pipes};
+
+/// Socket types, with libzmq's numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SocketType {
+    Pair = 0,
+    Pub = 1,
+    Sub = 2,
+    Req = 3,
+    Rep = 4,
+    Dealer = 5,
+    Router = 6,
+    Pull = 7,
+    Push = 8,
+    XPub = 9,
+    XSub = 10,
+    Stream = 11,
+}
+
+impl SocketType {
+    pub fn from_raw(raw: i32) -> Result<SocketType> {
+        use SocketType::*;
+        Ok(match raw {
+            0 => Pair,
+            1 => Pub,
+            2 => Sub,
+            3 => Req,
+            4 => Rep,
+            5 => Dealer,
+            6 => Router,
+            7 => Pull,
+            8 => Push,
+            9 => XPub,
+            10 => XSub,
+            11 => Stream,
+            _ => return Err(Error::Invalid),
+        })
+    }
+}
+
+/// Send and receive flags.
+pub const DONTWAIT: i32 = 1;
+pub const SNDMORE: i32 = 2;
+
+/// Readiness bits for ZMQ_EVENTS and zmq_poll.
+pub const POLLIN: i16 = 1;
+pub const POLLOUT: i16 = 2;
+pub const POLLERR: i16 = 4;
+
+/// The logic of one socket type. Pipes live in the socket's [`Pipes`];
+/// patterns refer to them by id. A pipe found closed is marked dead by
+/// `Pipes`, and the socket later calls `terminated` for it.
+pub trait Pattern: Send {
+    /// A new pipe. Returns false to refuse it (e.g. a PAIR that has a peer).
+    fn attach(&mut self, id: PipeId, pipes: &mut Pipes) -> bool;
+    /// Sends a frame; on success `msg` is left empty, on `Again` it is
+    /// left as it was.
+    fn send(&mut self, msg: &mut Msg, pipes: &mut Pipes) -> Result<()>;
+    fn recv(&mut self, pipes: &mut Pipes) -> Result<Msg>;
+    fn has_in(&mut self, pipes: &mut Pipes) -> bool;
+    fn has_out(&mut self, pipes: &mut Pipes) -> bool;
+    fn read_activated(&mut self, id: PipeId, pipes: &mut Pipes);
+    fn write_activated(&mut self, id: PipeId, pipes: &mut Pipes);
+    fn terminated(&mut self, id: PipeId, pipes: &mut Pipes);
+    /// A type-specific option; `Ok(false)` if the type has no such option.
+    fn set_option(&mut self, _option: i32, _value: &[u8], _pipes: &mut Pipes) -> Result<bool> {
+        Ok(false)
+    }
+    /// A type-specific option; `Ok(None)` if the type has no such option.
+    fn get_option(&self, _option: i32, _out: &mut [u8]) -> Result<Option<usize>> {
+        Ok(None)
+    }
+}
+
+fn pattern_for(kind: SocketType) -> Result<Box<dyn Pattern>> {
+    match kind {
+        SocketType::Pair => Ok(Box::new(simple::Pair::default())),
+        SocketType::Push => Ok(Box::new(simple::Push::default())),
+        SocketType::Pull => Ok(Box::new(simple::Pull::default())),
+        SocketType::Pub => Ok(Box::new(pubsub::Pub::default())),
+        SocketType::Sub => Ok(Box::new(pubsub::Sub::default())),
+        SocketType::XPub => Ok(Box::new(pubsub::XPub::default())),
+        SocketType::XSub => Ok(Box::new(pubsub::XSub::default())),
+        SocketType::Req => Ok(Box::new(reqrep::Req::default())),
+        SocketType::Rep => Ok(Box::new(reqrep::Rep::default())),
+        SocketType::Dealer => Ok(Box::new(reqrep::Dealer::default())),
+        SocketType::Router => Ok(Box::new(reqrep::Router::default())),
+        // STREAM needs tcp.
+        SocketType::Stream => Err(Error::Invalid),
+    }
+}
+
+/// An endpoint split into transport and address.
+fn parse_endpoint(endpoint: &str) -> Result<(&str, &str)> {
+    let (transport, address) = endpoint.split_once("://").ok_or(Error::Invalid)?;
+    if address.is_empty() {
+        return Err(Error::Invalid);
+    }
+    match transport {
+        "inproc" => Ok((transport, address)),
+        // Transports this build does not provide.
+        "tcp" | "ipc" | "pgm" | "epgm" | "norm" | "tipc" | "vmci" | "udp" | "ws" | "wss" => {
+            Err(Error::ProtocolNotSupported)
+        }
+        _ => Err(Error::ProtocolNotSupported),
+    }
+}
+
+/// An open socket.
+struct Core {
+    ctx: Context,
+    id: u64,
+    kind: SocketType,
+    options: Options,
+    mailbox: Arc<Mailbox>,
+    pipes: Pipes,
+    pattern: Box<dyn Pattern>,
+    rcvmore: bool,
+    stopped: bool,
+    last_endpoint: String,
+    /// Pipes made by each connect, for zmq_disconnect.
+    connections: Vec<(String, PipeId)>,
+}
+
+impl Core {
+    fn inproc_peer(&self) -> InprocPeer {
+        InprocPeer {
+            socket_id: self.id,
+            mailbox: self.mailbox.clone(),
+            sndhwm: self.options.int(options::SNDHWM),
+            rcvhwm: self.options.int(options::RCVHWM),
+            conflate: self.options.int(options::CONFLATE) != 0,
+            routing_id: self.options.routing_id.clone(),
+        }
+    }
+
+    /// Runs the commands waiting in the mailbox; ETERM once stopped.
+    fn process_commands(&mut self) -> Result<()> {
+        if self.mailbox.is_signaled() {
+            for command in self.mailbox.take() {
+                match command {
+                    Command::ActivateRead(id) => {
+                        if self.pipes.get(id).is_some() {
+                            self.pattern.read_activated(id, &mut self.pipes);
+                        }
+                    }
+                    Command::ActivateWrite(id) => {
+                        if self.pipes.get(id).is_some() {
+                            self.pattern.write_activated(id, &mut self.pipes);
+                        }
+                    }
+                    Command::Attach(end) => self.attach(end),
+                    Command::PipeTerm(id) => {
+                        if let Some(pipe) = self.pipes.get(id) {
+                            pipe.peer_closed = true;
+                            // What is left to read stays readable; a drained
+                            // pipe goes now.
+                            if pipe.input_closed() {
+                                self.pipes.mark_dead(id);
+                            } else {
+                                self.pattern.read_activated(id, &mut self.pipes);
+                            }
+                        }
+                    }
+                    Command::Stop => self.stopped = true,
+                }
+            }
+            self.reap();
+        }
+        if self.stopped {
+            return Err(Error::Terminated);
+        }
+        Ok(())
+    }
+
+    fn attach(&mut self, end: PipeEnd) {
+        end.attach(self.mailbox.clone());
+        let id = end.id();
+        self.pipes.insert(end);
+        if !self.pattern.attach(id, &mut self.pipes) {
+            if let Some(end) = self.pipes.remove(id) {
+                end.close(true);
+            }
+        }
+        self.reap();
+    }
+
+    /// Removes the pipes found dead during the last operation.
+    fn reap(&mut self) {
+        loop {
+            let dead = self.pipes.take_dead();
+            if dead.is_empty() {
+                return;
+            }
+            for id in dead {
+                if let Some(end) = self.pipes.remove(id) {
+                    self.pattern.terminated(id, &mut self.pipes);
+                    self.connections.retain(|&(_, p)| p != id);
+                    end.close(false);
+                }
+            }
+        }
+    }
+
+    fn events(&mut self) -> i16 {
+        let mut events = 0;
+        if self.pattern.has_in(&mut self.pipes) {
+            events |= POLLIN;
+        }
+        if self.pattern.has_out(&mut self.pipes) {
+            events |= POLLOUT;
+        }
+        self.reap();
+        events
+    }
+
+    fn bind(&mut self, endpoint: &str) -> Result<()> {
+        let (_, name) = parse_endpoint(endpoint)?;
+        let waiting = self.ctx.bind_inproc(name, self.inproc_peer())?;
+        for end in waiting {
+            self.attach(end);
+        }
+        self.last_endpoint = endpoint.to_owned();
+        Ok(())
+    }
+
+    fn connect(&mut self, endpoint: &str) -> Result<()> {
+        let (_, name) = parse_endpoint(endpoint)?;
+        let mut peer = self.inproc_peer();
+        if let Some(id) = self.options.connect_routing_id.take() {
+            peer.routing_id = id;
+        }
+        let immediate = self.options.int(options::IMMEDIATE) != 0;
+        let (id, end) = self.ctx.connect_inproc(name, peer, immediate)?;
+        self.connections.push((endpoint.to_owned(), id));
+        if let Some(end) = end {
+            self.attach(end);
+        }
+        self.last_endpoint = endpoint.to_owned();
+        Ok(())
+    }
+
+    fn unbind(&mut self, endpoint: &str) -> Result<()> {
+        let (_, name) = parse_endpoint(endpoint)?;
+        self.ctx.unbind_inproc(name, self.id)
+    }
+
+    fn disconnect(&mut self, endpoint: &str) -> Result<()> {
+        parse_endpoint(endpoint)?;
+        let ids: Vec<PipeId> = self
+            .connections
+            .iter()
+            .filter(|(e, _)| e == endpoint)
+            .map(|&(_, id)| id)
+            .collect();
+        if ids.is_empty() {
+            return Err(Error::NotFound);
+        }
+        for id in ids {
+            self.pipes.mark_dead(id);
+        }
+        self.reap();
+        Ok(())
+    }
+
+    fn set_option(&mut self, option: i32, value: &[u8]) -> Result<()> {
+        if self.pattern.set_option(option, value, &mut self.pipes)? {
+            self.reap();
+            return Ok(());
+        }
+        if self.options.set(option, value)? {
+            return Ok(());
+        }
+        Err(Error::Invalid)
+    }
+
+    fn get_option(&mut self, option: i32, out: &mut [u8]) -> Result<usize> {
+        match option {
+            options::TYPE => return options::put_int(out, self.kind as i32),
+            options::RCVMORE => return options::put_int(out, i32::from(self.rcvmore)),
+            options::FD => return options::put_int(out, self.mailbox.fd()),
+            options::EVENTS => {
+                self.process_commands()?;
+                let events = self.events();
+                return options::put_int(out, i32::from(events));
+            }
+            options::LAST_ENDPOINT => {
+                let mut value = self.last_endpoint.clone().into_bytes();
+                value.push(0);
+                return options::put(out, &value);
+            }
+            _ => {}
+        }
+        if let Some(len) = self.pattern.get_option(option, out)? {
+            return Ok(len);
+        }
+        self.options.get(option, out)?.ok_or(Error::Invalid)
+    }
+
+    fn timeout(&self, option: i32) -> Option<Duration> {
+        let ms = self.options.int(option);
+        (ms >= 0).then(|| Duration::from_millis(ms as u64))
+    }
+
+    /// Closes every pipe and leaves the context.
+    fn close(mut self) {
+        let discard = self.options.int(options::LINGER) == 0;
+        for id in self.pipes.ids() {
+            if let Some(end) = self.pipes.remove(id) {
+                end.close(discard);
+            }
+        }
+        self.ctx.remove_socket(self.id);
+    }
+}
+
+/// A socket slot: closed until opened by [`Socket::open`].
+#[derive(Default)]
+pub struct Socket {
+    core: Mutex<Option<Core>>,
+}
+
+type Guard<'a> = MutexGuard<'a, Option<Core>>;
+
+impl Socket {
+    pub fn new() -> Socket {
+        Socket::default()
+    }
+
+    /// Opens a socket of type `kind` (a libzmq number) in `ctx`. The slot
+    /// must be closed.
+    pub fn open(&self, ctx: &Context, kind: i32) -> Result<()> {
+        let kind = SocketType::from_raw(kind)?;
+        let pattern = pattern_for(kind)?;
+        let mailbox = Arc::new(Mailbox::new()?);
+        let mut slot = self.core.lock();
+        if slot.is_some() {
+            return Err(Error::Invalid);
+        }
+        let (id, linger_zero, ipv6) = ctx.add_socket(mailbox.clone())?;
+        let mut options = Options::default();
+        if linger_zero {
+            options.set(options::LINGER, &0i32.to_ne_bytes())?;
+        }
+        if ipv6 {
+            options.set(options::IPV6, &1i32.to_ne_bytes())?;
+        }
+        *slot = Some(Core {
+            ctx: ctx.clone(),
+            id,
+            kind,
+            options,
+            mailbox,
+            pipes: Pipes::default(),
+            pattern,
+            rcvmore: false,
+            stopped: false,
+            last_endpoint: String::new(),
+            connections: Vec::new(),
+        });
+        Ok(())
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.core.lock().is_some()
+    }
+
+    /// Closes the socket; pending outgoing messages stay with their pipes
+    /// (or are dropped with ZMQ_LINGER 0).
+    pub fn close(&self) -> Result<()> {
+        let core = self.core.lock().take().ok_or(Error::NotSocket)?;
+        // Wake any call of another thread sleeping on this socket.
+        core.mailbox.send(Command::Stop);
+        core.close();
+        Ok(())
+    }
+
+    fn with_core<T>(&self, f: impl FnOnce(&mut Core) -> Result<T>) -> Result<T> {
+        let mut slot = self.core.lock();
+        let core = slot.as_mut().ok_or(Error::NotSocket)?;
+        f(core)
+    }
+
+    /// Runs `op` until it stops saying EAGAIN, sleeping on the mailbox in
+    /// between, for at most the timeout option `timeout_option`.
+    fn blocking<T>(
+        &self,
+        nowait: bool,
+        timeout_option: i32,
+        mut op: impl FnMut(&mut Core) -> Result<T>,
+    ) -> Result<T> {
+        let mut slot: Guard<'_> = self.core.lock();
+        let mut deadline: Option<Option<Instant>> = None;
+        loop {
+            let core = slot.as_mut().ok_or(Error::NotSocket)?;
+            core.process_commands()?;
+            let result = op(core);
+            core.reap();
+            match result {
+                Err(Error::Again) if !nowait => {}
+                other => return other,
+            }
+            let timeout = core.timeout(timeout_option);
+            if timeout == Some(Duration::ZERO) {
+                return Err(Error::Again);
+            }
+            let deadline = *deadline.get_or_insert_with(|| timeout.map(|t| Instant::now() + t));
+            let remaining = match deadline {
+                Some(d) => {
+                    let now = Instant::now();
+                    if now >= d {
+                        return Err(Error::Again);
+                    }
+                    Some(d - now)
+                }
+                None => None,
+            };
+            let mailbox = core.mailbox.clone();
+            MutexGuard::unlocked(&mut slot, || mailbox.wait(remaining))?;
+            match slot.as_ref() {
+                Some(core) if Arc::ptr_eq(&core.mailbox, &mailbox) => {}
+                // Closed (and perhaps reopened) by another thread meanwhile.
+                _ => return Err(Error::NotSocket),
+            }
+        }
+    }
+
+    /// Sends one frame; `flags` are ZMQ_DONTWAIT and ZMQ_SNDMORE. On
+    /// success `msg` is left empty; on failure it is left as it was.
+    pub fn send(&self, msg: &mut Msg, flags: i32) -> Result<()> {
+        msg.set_more(flags & SNDMORE != 0);
+        self.blocking(flags & DONTWAIT != 0, options::SNDTIMEO, |core| {
+            core.pattern.send(msg, &mut core.pipes)
+        })
+    }
+
+    /// Receives one frame; `flags` may hold ZMQ_DONTWAIT.
+    pub fn recv(&self, flags: i32) -> Result<Msg> {
+        self.blocking(flags & DONTWAIT != 0, options::RCVTIMEO, |core| {
+            let msg = core.pattern.recv(&mut core.pipes)?;
+            core.rcvmore = msg.more();
+            Ok(msg)
+        })
+    }
+
+    pub fn bind(&self, endpoint: &str) -> Result<()> {
+        self.with_core(|core| {
+            core.process_commands()?;
+            core.bind(endpoint)
+        })
+    }
+
+    pub fn connect(&self, endpoint: &str) -> Result<()> {
+        self.with_core(|core| {
+            core.process_commands()?;
+            core.connect(endpoint)
+        })
+    }
+
+    pub fn unbind(&self, endpoint: &str) -> Result<()> {
+        self.with_core(|core| {
+            core.process_commands()?;
+            core.unbind(endpoint)
+        })
+    }
+
+    pub fn disconnect(&self, endpoint: &str) -> Result<()> {
+        self.with_core(|core| {
+            core.process_commands()?;
+            core.disconnect(endpoint)
+        })
+    }
+
+    pub fn set_option(&self, option: i32, value: &[u8]) -> Result<()> {
+        self.with_core(|core| {
+            core.process_commands()?;
+            core.set_option(option, value)
+        })
+    }
+
+    /// Writes an option's value into `out`; returns its length. EINVAL if
+    /// `out` is too small or the option unknown.
+    pub fn get_option(&self, option: i32, out: &mut [u8]) -> Result<usize> {
+        self.with_core(|core| {
+            // Options stay readable after the context stops, as in libzmq;
+            // only ZMQ_EVENTS reports ETERM.
+            core.get_option(option, out)
+        })
+    }
+
+    /// ZMQ_EVENTS: POLLIN and/or POLLOUT. ETERM once the context stopped.
+    pub fn events(&self) -> Result<i16> {
+        self.with_core(|core| {
+            core.process_commands()?;
+            Ok(core.events())
+        })
+    }
+
+    /// ZMQ_FD: readable when `events` may have changed.
+    pub fn fd(&self) -> Result<std::os::fd::RawFd> {
+        self.with_core(|core| Ok(core.mailbox.fd()))
+    }
+
+    /// The mailbox whose eventfd signals changes (for zmq_poll).
+    pub fn mailbox(&self) -> Result<Arc<Mailbox>> {
+        self.with_core(|core| Ok(core.mailbox.clone()))
+    }
+
+    pub fn socket_type(&self) -> Result<SocketType> {
+        self.with_core(|core| Ok(core.kind))
+    }
+
+    /// Whether this socket belongs to `ctx`.
+    pub fn in_context(&self, ctx: &Context) -> bool {
+        self.core.lock().as_ref().is_some_and(|c| c.ctx.same(ctx))
+    }
+}

@@ -1,0 +1,302 @@
+//! Socket options common to every socket type: their numbers, types,
+//! ranges and defaults (zmq_setsockopt's page), decoded from and encoded to
+//! the raw bytes of the C API. Options of one socket type live with its
+//! pattern.
+
+use crate::error::{Error, Result};
+
+pub const AFFINITY: i32 = 4;
+pub const ROUTING_ID: i32 = 5;
+pub const SUBSCRIBE: i32 = 6;
+pub const UNSUBSCRIBE: i32 = 7;
+pub const RATE: i32 = 8;
+pub const RECOVERY_IVL: i32 = 9;
+pub const SNDBUF: i32 = 11;
+pub const RCVBUF: i32 = 12;
+pub const RCVMORE: i32 = 13;
+pub const FD: i32 = 14;
+pub const EVENTS: i32 = 15;
+pub const TYPE: i32 = 16;
+pub const LINGER: i32 = 17;
+pub const RECONNECT_IVL: i32 = 18;
+pub const BACKLOG: i32 = 19;
+pub const RECONNECT_IVL_MAX: i32 = 21;
+pub const MAXMSGSIZE: i32 = 22;
+pub const SNDHWM: i32 = 23;
+pub const RCVHWM: i32 = 24;
+pub const MULTICAST_HOPS: i32 = 25;
+pub const RCVTIMEO: i32 = 27;
+pub const SNDTIMEO: i32 = 28;
+pub const IPV4ONLY: i32 = 31;
+pub const LAST_ENDPOINT: i32 = 32;
+pub const ROUTER_MANDATORY: i32 = 33;
+pub const TCP_KEEPALIVE: i32 = 34;
+pub const TCP_KEEPALIVE_CNT: i32 = 35;
+pub const TCP_KEEPALIVE_IDLE: i32 = 36;
+pub const TCP_KEEPALIVE_INTVL: i32 = 37;
+pub const IMMEDIATE: i32 = 39;
+pub const XPUB_VERBOSE: i32 = 40;
+pub const IPV6: i32 = 42;
+pub const MECHANISM: i32 = 43;
+pub const PROBE_ROUTER: i32 = 51;
+pub const REQ_CORRELATE: i32 = 52;
+pub const REQ_RELAXED: i32 = 53;
+pub const CONFLATE: i32 = 54;
+pub const ZAP_DOMAIN: i32 = 55;
+pub const ROUTER_HANDOVER: i32 = 56;
+pub const TOS: i32 = 57;
+pub const CONNECT_ROUTING_ID: i32 = 61;
+pub const HANDSHAKE_IVL: i32 = 66;
+pub const SOCKS_PROXY: i32 = 68;
+pub const XPUB_NODROP: i32 = 69;
+pub const XPUB_MANUAL: i32 = 71;
+pub const XPUB_WELCOME_MSG: i32 = 72;
+pub const STREAM_NOTIFY: i32 = 73;
+pub const INVERT_MATCHING: i32 = 74;
+pub const HEARTBEAT_IVL: i32 = 75;
+pub const HEARTBEAT_TTL: i32 = 76;
+pub const HEARTBEAT_TIMEOUT: i32 = 77;
+pub const XPUB_VERBOSER: i32 = 78;
+pub const CONNECT_TIMEOUT: i32 = 79;
+pub const TCP_MAXRT: i32 = 80;
+pub const THREAD_SAFE: i32 = 81;
+pub const MULTICAST_MAXTPDU: i32 = 84;
+pub const USE_FD: i32 = 89;
+pub const BINDTODEVICE: i32 = 92;
+
+const MAX: i32 = i32::MAX;
+
+/// Integer options stored as given: (option, minimum, maximum, default).
+const INT_OPTIONS: &[(i32, i32, i32, i32)] = &[
+    (SNDHWM, 0, MAX, 1000),
+    (RCVHWM, 0, MAX, 1000),
+    (LINGER, -1, MAX, -1),
+    (RCVTIMEO, -1, MAX, -1),
+    (SNDTIMEO, -1, MAX, -1),
+    (RATE, 1, MAX, 100),
+    (RECOVERY_IVL, 0, MAX, 10_000),
+    (SNDBUF, -1, MAX, -1),
+    (RCVBUF, -1, MAX, -1),
+    (RECONNECT_IVL, -1, MAX, 100),
+    (RECONNECT_IVL_MAX, 0, MAX, 0),
+    (BACKLOG, 0, MAX, 100),
+    (MULTICAST_HOPS, 1, MAX, 1),
+    (IPV6, 0, 1, 0),
+    (IMMEDIATE, 0, 1, 0),
+    (CONFLATE, 0, 1, 0),
+    (TCP_KEEPALIVE, -1, 1, -1),
+    (TCP_KEEPALIVE_CNT, -1, MAX, -1),
+    (TCP_KEEPALIVE_IDLE, -1, MAX, -1),
+    (TCP_KEEPALIVE_INTVL, -1, MAX, -1),
+    (TOS, 0, MAX, 0),
+    (HANDSHAKE_IVL, 0, MAX, 30_000),
+    (HEARTBEAT_IVL, 0, MAX, 0),
+    (HEARTBEAT_TTL, 0, 6_553_599, 0),
+    (HEARTBEAT_TIMEOUT, -1, MAX, -1),
+    (CONNECT_TIMEOUT, 0, MAX, 0),
+    (TCP_MAXRT, 0, MAX, 0),
+    (MULTICAST_MAXTPDU, 1, MAX, 1500),
+    (USE_FD, -1, MAX, -1),
+];
+
+/// Byte-string options: (option, maximum length).
+const BYTES_OPTIONS: &[(i32, usize)] = &[(ZAP_DOMAIN, 255), (SOCKS_PROXY, 255), (BINDTODEVICE, 15)];
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    ints: Vec<i32>,
+    bytes: Vec<Vec<u8>>,
+    pub affinity: u64,
+    pub maxmsgsize: i64,
+    /// This socket's routing id (ZMQ_ROUTING_ID), announced to peers.
+    pub routing_id: Vec<u8>,
+    /// The routing id to give the peer of the next connect.
+    pub connect_routing_id: Option<Vec<u8>>,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            ints: INT_OPTIONS
+                .iter()
+                .map(|&(_, _, _, default)| default)
+                .collect(),
+            bytes: vec![Vec::new(); BYTES_OPTIONS.len()],
+            affinity: 0,
+            maxmsgsize: -1,
+            routing_id: Vec::new(),
+            connect_routing_id: None,
+        }
+    }
+}
+
+/// An `int` option value from the C API's bytes (exactly `sizeof(int)`).
+pub fn int_value(value: &[u8]) -> Result<i32> {
+    let bytes: [u8; 4] = value.try_into().map_err(|_| Error::Invalid)?;
+    Ok(i32::from_ne_bytes(bytes))
+}
+
+/// A boolean option value: an int that must be 0 or 1... libzmq accepts
+/// any non-zero int as true.
+pub fn bool_value(value: &[u8]) -> Result<bool> {
+    Ok(int_value(value)? != 0)
+}
+
+/// Writes an option value into the caller's buffer, which must be large
+/// enough; returns the length written.
+pub fn put(out: &mut [u8], value: &[u8]) -> Result<usize> {
+    let slot = out.get_mut(..value.len()).ok_or(Error::Invalid)?;
+    slot.copy_from_slice(value);
+    Ok(value.len())
+}
+
+pub fn put_int(out: &mut [u8], value: i32) -> Result<usize> {
+    put(out, &value.to_ne_bytes())
+}
+
+impl Options {
+    pub fn int(&self, option: i32) -> i32 {
+        INT_OPTIONS
+            .iter()
+            .position(|&(id, ..)| id == option)
+            .map_or(0, |i| self.ints[i])
+    }
+
+    /// Sets a common option; `Ok(false)` if `option` is not one.
+    pub fn set(&mut self, option: i32, value: &[u8]) -> Result<bool> {
+        if let Some(i) = INT_OPTIONS.iter().position(|&(id, ..)| id == option) {
+            let (_, min, max, _) = INT_OPTIONS[i];
+            let v = int_value(value)?;
+            if v < min || v > max {
+                return Err(Error::Invalid);
+            }
+            self.ints[i] = v;
+            return Ok(true);
+        }
+        if let Some(i) = BYTES_OPTIONS.iter().position(|&(id, _)| id == option) {
+            if value.len() > BYTES_OPTIONS[i].1 {
+                return Err(Error::Invalid);
+            }
+            self.bytes[i] = value.to_vec();
+            return Ok(true);
+        }
+        match option {
+            IPV4ONLY => {
+                let v = int_value(value)?;
+                if !(0..=1).contains(&v) {
+                    return Err(Error::Invalid);
+                }
+                self.set(IPV6, &(1 - v).to_ne_bytes())
+            }
+            AFFINITY => {
+                let bytes: [u8; 8] = value.try_into().map_err(|_| Error::Invalid)?;
+                self.affinity = u64::from_ne_bytes(bytes);
+                Ok(true)
+            }
+            MAXMSGSIZE => {
+                let bytes: [u8; 8] = value.try_into().map_err(|_| Error::Invalid)?;
+                let v = i64::from_ne_bytes(bytes);
+                if v < -1 {
+                    return Err(Error::Invalid);
+                }
+                self.maxmsgsize = v;
+                Ok(true)
+            }
+            ROUTING_ID => {
+                self.routing_id = routing_id_value(value)?;
+                Ok(true)
+            }
+            CONNECT_ROUTING_ID => {
+                self.connect_routing_id = Some(routing_id_value(value)?);
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    /// Reads a common option into `out`; `Ok(None)` if `option` is not one.
+    pub fn get(&self, option: i32, out: &mut [u8]) -> Result<Option<usize>> {
+        if let Some(i) = INT_OPTIONS.iter().position(|&(id, ..)| id == option) {
+            return put_int(out, self.ints[i]).map(Some);
+        }
+        if let Some(i) = BYTES_OPTIONS.iter().position(|&(id, _)| id == option) {
+            // Strings come back NUL-terminated, as libzmq returns them.
+            let mut value = self.bytes[i].clone();
+            value.push(0);
+            return put(out, &value).map(Some);
+        }
+        match option {
+            IPV4ONLY => put_int(out, 1 - self.int(IPV6)).map(Some),
+            AFFINITY => put(out, &self.affinity.to_ne_bytes()).map(Some),
+            MAXMSGSIZE => put(out, &self.maxmsgsize.to_ne_bytes()).map(Some),
+            ROUTING_ID => put(out, &self.routing_id).map(Some),
+            // No security mechanism yet: always NULL; the socket is not
+            // thread-safe in libzmq's sense (one thread at a time).
+            MECHANISM | THREAD_SAFE => put_int(out, 0).map(Some),
+            _ => Ok(None),
+        }
+    }
+}
+
+/// A routing id: 1 to 255 bytes.
+fn routing_id_value(value: &[u8]) -> Result<Vec<u8>> {
+    if value.is_empty() || value.len() > 255 {
+        return Err(Error::Invalid);
+    }
+    Ok(value.to_vec())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn int(v: i32) -> [u8; 4] {
+        v.to_ne_bytes()
+    }
+
+    #[test]
+    fn defaults_follow_the_man_page() {
+        let o = Options::default();
+        assert_eq!(o.int(SNDHWM), 1000);
+        assert_eq!(o.int(RCVHWM), 1000);
+        assert_eq!(o.int(LINGER), -1);
+        assert_eq!(o.int(RCVTIMEO), -1);
+        assert_eq!(o.int(RECONNECT_IVL), 100);
+        assert_eq!(o.maxmsgsize, -1);
+        let mut out = [0u8; 4];
+        assert_eq!(o.get(IPV4ONLY, &mut out), Ok(Some(4)));
+        assert_eq!(i32::from_ne_bytes(out), 1);
+    }
+
+    #[test]
+    fn ranges_and_lengths_are_checked() {
+        let mut o = Options::default();
+        assert_eq!(o.set(SNDHWM, &int(-1)), Err(Error::Invalid));
+        assert_eq!(o.set(LINGER, &int(-2)), Err(Error::Invalid));
+        assert_eq!(o.set(LINGER, &[0, 0]), Err(Error::Invalid));
+        assert_eq!(o.set(LINGER, &[0; 8]), Err(Error::Invalid));
+        assert_eq!(o.set(IMMEDIATE, &int(2)), Err(Error::Invalid));
+        assert_eq!(o.set(ROUTING_ID, b""), Err(Error::Invalid));
+        assert_eq!(o.set(ROUTING_ID, &[1; 256]), Err(Error::Invalid));
+        assert_eq!(
+            o.set(MAXMSGSIZE, &(-2i64).to_ne_bytes()),
+            Err(Error::Invalid)
+        );
+        assert_eq!(o.set(9999, &int(1)), Ok(false));
+        assert_eq!(o.set(LINGER, &int(0)), Ok(true));
+        assert_eq!(o.int(LINGER), 0);
+    }
+
+    #[test]
+    fn get_needs_room() {
+        let mut o = Options::default();
+        o.set(ROUTING_ID, b"abc").unwrap();
+        let mut small = [0u8; 2];
+        assert_eq!(o.get(ROUTING_ID, &mut small), Err(Error::Invalid));
+        let mut out = [0u8; 255];
+        assert_eq!(o.get(ROUTING_ID, &mut out), Ok(Some(3)));
+        assert_eq!(&out[..3], b"abc");
+        assert_eq!(o.get(SNDHWM, &mut small), Err(Error::Invalid));
+        assert_eq!(o.get(9999, &mut out), Ok(None));
+    }
+}

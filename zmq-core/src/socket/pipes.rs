@@ -1,0 +1,278 @@
+//! The pipes of one socket, by id, and the routing helpers the patterns
+//! share: fair-queueing for input, load-balancing and fan-out for output.
+
+use std::collections::HashMap;
+
+use crate::error::{Error, Result};
+use crate::msg::Msg;
+use crate::pipe::{PipeEnd, PipeId, Read, WriteError};
+
+#[derive(Default)]
+pub struct Pipes {
+    map: HashMap<PipeId, PipeEnd>,
+    /// Pipes found closed by a read or write; the socket removes them and
+    /// tells the pattern after the call.
+    dead: Vec<PipeId>,
+}
+
+impl Pipes {
+    pub fn insert(&mut self, pipe: PipeEnd) {
+        self.map.insert(pipe.id(), pipe);
+    }
+
+    pub fn get(&mut self, id: PipeId) -> Option<&mut PipeEnd> {
+        self.map.get_mut(&id)
+    }
+
+    pub fn remove(&mut self, id: PipeId) -> Option<PipeEnd> {
+        self.map.remove(&id)
+    }
+
+    pub fn ids(&self) -> Vec<PipeId> {
+        self.map.keys().copied().collect()
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// Marks a pipe as finished; the socket reaps it after the call.
+    pub fn mark_dead(&mut self, id: PipeId) {
+        if !self.dead.contains(&id) {
+            self.dead.push(id);
+        }
+    }
+
+    pub fn take_dead(&mut self) -> Vec<PipeId> {
+        std::mem::take(&mut self.dead)
+    }
+
+    /// Reads a frame from one pipe; a closed pipe is marked dead.
+    pub fn read(&mut self, id: PipeId) -> Read {
+        let Some(pipe) = self.map.get_mut(&id) else {
+            return Read::Closed;
+        };
+        let read = pipe.read();
+        if let Read::Closed = read {
+            self.mark_dead(id);
+        }
+        read
+    }
+
+    /// Writes a frame to one pipe; a closed pipe is marked dead.
+    pub fn write(&mut self, id: PipeId, msg: Msg) -> std::result::Result<(), (WriteError, Msg)> {
+        let Some(pipe) = self.map.get_mut(&id) else {
+            return Err((WriteError::Closed, msg));
+        };
+        let result = pipe.write(msg);
+        if let Err((WriteError::Closed, _)) = result {
+            self.mark_dead(id);
+        }
+        result
+    }
+
+    pub fn check_read(&mut self, id: PipeId) -> bool {
+        let Some(pipe) = self.map.get_mut(&id) else {
+            return false;
+        };
+        if pipe.check_read() {
+            return true;
+        }
+        if pipe.input_closed() {
+            self.mark_dead(id);
+        }
+        false
+    }
+
+    pub fn check_write(&mut self, id: PipeId) -> bool {
+        let Some(pipe) = self.map.get_mut(&id) else {
+            return false;
+        };
+        match pipe.check_write() {
+            Ok(()) => true,
+            Err(WriteError::Full) => false,
+            Err(WriteError::Closed) => {
+                self.mark_dead(id);
+                false
+            }
+        }
+    }
+}
+
+/// Round-robin over the pipes that may have input; a pipe found empty
+/// leaves the rotation until it is activated again.
+#[derive(Default)]
+pub struct FairQueue {
+    active: Vec<PipeId>,
+    current: usize,
+    /// In the middle of a multipart message from `active[current]`.
+    more: bool,
+}
+
+impl FairQueue {
+    pub fn attach(&mut self, id: PipeId) {
+        self.activate(id);
+    }
+
+    pub fn activate(&mut self, id: PipeId) {
+        if !self.active.contains(&id) {
+            self.active.push(id);
+        }
+    }
+
+    pub fn terminated(&mut self, id: PipeId) {
+        if let Some(i) = self.active.iter().position(|&p| p == id) {
+            if i == self.current && self.more {
+                self.more = false;
+            }
+            self.deactivate_at(i);
+        }
+    }
+
+    fn deactivate_at(&mut self, i: usize) {
+        self.active.remove(i);
+        if i < self.current {
+            self.current -= 1;
+        }
+        if self.current >= self.active.len() {
+            self.current = 0;
+        }
+    }
+
+    /// The next frame and the pipe it came from.
+    pub fn recv(&mut self, pipes: &mut Pipes) -> Result<(Msg, PipeId)> {
+        while let Some(&id) = self.active.get(self.current) {
+            match pipes.read(id) {
+                Read::Msg(msg) => {
+                    self.more = msg.more();
+                    if !self.more {
+                        self.current = (self.current + 1) % self.active.len();
+                    }
+                    return Ok((msg, id));
+                }
+                // Messages are published whole, so a pipe cannot run dry in
+                // the middle of one; a closed one loses its tail.
+                Read::Empty | Read::Closed => {
+                    self.more = false;
+                    self.deactivate_at(self.current);
+                }
+            }
+        }
+        Err(Error::Again)
+    }
+
+    pub fn has_in(&mut self, pipes: &mut Pipes) -> bool {
+        if self.more {
+            return true;
+        }
+        while let Some(&id) = self.active.get(self.current) {
+            if pipes.check_read(id) {
+                return true;
+            }
+            self.deactivate_at(self.current);
+        }
+        false
+    }
+}
+
+/// Round-robin over the pipes that have room; a full pipe leaves the
+/// rotation until it is activated again.
+#[derive(Default)]
+pub struct LoadBalancer {
+    active: Vec<PipeId>,
+    current: usize,
+    /// In the middle of a multipart message to `active[current]`.
+    more: bool,
+    /// The pipe of the current message died: drop its remaining frames.
+    dropping: bool,
+}
+
+impl LoadBalancer {
+    pub fn attach(&mut self, id: PipeId) {
+        self.activate(id);
+    }
+
+    pub fn activate(&mut self, id: PipeId) {
+        if !self.active.contains(&id) {
+            self.active.push(id);
+        }
+    }
+
+    pub fn terminated(&mut self, id: PipeId) {
+        if let Some(i) = self.active.iter().position(|&p| p == id) {
+            if i == self.current && self.more {
+                self.dropping = true;
+                self.more = false;
+            }
+            self.deactivate_at(i);
+        }
+    }
+
+    fn deactivate_at(&mut self, i: usize) {
+        self.active.remove(i);
+        if i < self.current {
+            self.current -= 1;
+        }
+        if self.current >= self.active.len() {
+            self.current = 0;
+        }
+    }
+
+    /// Sends a frame to the next pipe with room; `Again` when none has.
+    /// On success `msg` is left empty.
+    pub fn send(&mut self, msg: &mut Msg, pipes: &mut Pipes) -> Result<()> {
+        self.send_to(msg, pipes).map(|_| ())
+    }
+
+    /// As [`LoadBalancer::send`], and says which pipe took the frame.
+    pub fn send_to(&mut self, msg: &mut Msg, pipes: &mut Pipes) -> Result<Option<PipeId>> {
+        if self.dropping {
+            self.dropping = msg.more();
+            std::mem::take(msg);
+            return Ok(None);
+        }
+        while let Some(&id) = self.active.get(self.current) {
+            let more = msg.more();
+            match pipes.write(id, std::mem::take(msg)) {
+                Ok(()) => {
+                    self.more = more;
+                    if !more {
+                        self.current = (self.current + 1) % self.active.len();
+                    }
+                    return Ok(Some(id));
+                }
+                Err((error, returned)) => {
+                    *msg = returned;
+                    let was_more = self.more;
+                    self.more = false;
+                    self.deactivate_at(self.current);
+                    if was_more && error == WriteError::Closed {
+                        // The message's first frames went to a pipe that
+                        // died: drop the rest of it.
+                        self.dropping = msg.more();
+                        std::mem::take(msg);
+                        return Ok(None);
+                    }
+                }
+            }
+        }
+        Err(Error::Again)
+    }
+
+    pub fn has_out(&mut self, pipes: &mut Pipes) -> bool {
+        if self.more {
+            return true;
+        }
+        while let Some(&id) = self.active.get(self.current) {
+            if pipes.check_write(id) {
+                return true;
+            }
+            self.deactivate_at(self.current);
+        }
+        false
+    }
+}
