@@ -269,7 +269,9 @@ impl PipeEnd {
         if q.conflate {
             q.msgs.clear();
         }
-        q.msgs.extend(self.outbox.drain(..));
+        if !self.outbox.is_empty() {
+            q.msgs.extend(self.outbox.drain(..));
+        }
         q.msgs.push_back(msg);
         q.written += 1;
         let wake = std::mem::take(&mut q.reader_waiting);

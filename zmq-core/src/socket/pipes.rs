@@ -2,14 +2,37 @@
 //! share: fair-queueing for input, load-balancing and fan-out for output.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::error::{Error, Result};
 use crate::msg::Msg;
 use crate::pipe::{PipeEnd, PipeId, Read, WriteError};
 
+/// Hashes pipe ids, which are distinct counter values, with one multiply
+/// (Fibonacci hashing) instead of SipHash: nothing hostile chooses them,
+/// and the lookup is on every message's path.
+#[derive(Default)]
+pub struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_u64(&mut self, id: u64) {
+        self.0 = id.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
 #[derive(Default)]
 pub struct Pipes {
-    map: HashMap<PipeId, PipeEnd>,
+    map: HashMap<PipeId, PipeEnd, BuildHasherDefault<IdHasher>>,
     /// Pipes found closed by a read or write; the socket removes them and
     /// tells the pattern after the call.
     dead: Vec<PipeId>,
