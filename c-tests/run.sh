@@ -44,7 +44,7 @@ result() { # name status
 
 have_valgrind=0
 [ "${VALGRIND:-1}" = 1 ] && command -v valgrind >/dev/null 2>&1 && have_valgrind=1
-[ "$have_valgrind" = 1 ] || echo "note: valgrind not installed; tests run natively only"
+[ "$have_valgrind" = 1 ] || echo "note: no valgrind runs (VALGRIND=0 or valgrind missing)"
 
 for src in c-tests/test_*.c; do
     name=$(basename "$src" .c)

@@ -31,15 +31,10 @@ pub extern "C" fn zmq_errno() -> c_int {
 
 #[no_mangle]
 pub extern "C" fn zmq_strerror(errnum: c_int) -> *const c_char {
-    match errnum {
-        zmq_core::error::EFSM => c"Operation cannot be accomplished in current state".as_ptr(),
-        zmq_core::error::ENOCOMPATPROTO => {
-            c"The protocol is not compatible with the socket type".as_ptr()
-        }
-        zmq_core::error::ETERM => c"Context was terminated".as_ptr(),
-        zmq_core::error::EMTHREAD => c"No thread available".as_ptr(),
+    match Error::zmq_message(errnum) {
+        Some(text) => text.as_ptr(),
         // SAFETY: strerror returns a NUL-terminated string for any code.
-        _ => unsafe { libc::strerror(errnum) },
+        None => unsafe { libc::strerror(errnum) },
     }
 }
 

@@ -1,6 +1,7 @@
 //! The one error type of the library. Each variant is one errno value that
 //! libzmq reports; the C layer turns it into `errno` unchanged.
 
+use std::ffi::CStr;
 use std::fmt;
 
 /// Base of the error numbers libzmq defines for itself (`ZMQ_HAUSNUMERO`).
@@ -97,14 +98,15 @@ impl Error {
             .unwrap_or(Error::Os(code))
     }
 
-    /// libzmq's own message for the codes it defines; `None` for the codes
-    /// the operating system describes.
-    pub fn zmq_message(code: i32) -> Option<&'static str> {
+    /// libzmq's own message for the codes it describes itself; `None` for
+    /// the codes the operating system describes.
+    pub fn zmq_message(code: i32) -> Option<&'static CStr> {
         match code {
-            EFSM => Some("Operation cannot be accomplished in current state"),
-            ENOCOMPATPROTO => Some("The protocol is not compatible with the socket type"),
-            ETERM => Some("Context was terminated"),
-            EMTHREAD => Some("No thread available"),
+            EFSM => Some(c"Operation cannot be accomplished in current state"),
+            ENOCOMPATPROTO => Some(c"The protocol is not compatible with the socket type"),
+            ETERM => Some(c"Context was terminated"),
+            EMTHREAD => Some(c"No thread available"),
+            libc_errno::EHOSTUNREACH => Some(c"Host unreachable"),
             _ => None,
         }
     }
@@ -137,7 +139,7 @@ const ALL: [Error; 20] = [
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match Error::zmq_message(self.errno()) {
-            Some(text) => f.write_str(text),
+            Some(text) => f.write_str(&text.to_string_lossy()),
             None => write!(f, "{:?} (errno {})", self, self.errno()),
         }
     }
@@ -207,7 +209,7 @@ mod tests {
     fn zmq_codes_have_libzmq_numbers_and_messages() {
         assert_eq!(Error::State.errno(), 156_384_763);
         assert_eq!(Error::Terminated.errno(), 156_384_765);
-        assert_eq!(Error::zmq_message(ETERM), Some("Context was terminated"));
+        assert_eq!(Error::zmq_message(ETERM), Some(c"Context was terminated"));
         assert_eq!(Error::zmq_message(22), None);
     }
 

@@ -1,0 +1,87 @@
+/* A small harness for the C tests: checks count and report failures
+ * without stopping, and test_result() turns them into the exit status. */
+#ifndef TESTUTIL_H
+#define TESTUTIL_H
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <zmq.h>
+
+static int checks_run;
+static int checks_failed;
+
+#define CHECK(cond)                                                            \
+    do {                                                                       \
+        checks_run++;                                                          \
+        if (!(cond)) {                                                         \
+            checks_failed++;                                                   \
+            fprintf (stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__,  \
+                     #cond);                                                   \
+        }                                                                      \
+    } while (0)
+
+#define CHECK_EQ_INT(actual, expected)                                         \
+    do {                                                                       \
+        long long a_ = (long long) (actual), e_ = (long long) (expected);      \
+        checks_run++;                                                          \
+        if (a_ != e_) {                                                        \
+            checks_failed++;                                                   \
+            fprintf (stderr, "%s:%d: %s is %lld, expected %lld\n", __FILE__,   \
+                     __LINE__, #actual, a_, e_);                               \
+        }                                                                      \
+    } while (0)
+
+#define CHECK_STR(actual, expected)                                            \
+    do {                                                                       \
+        const char *a_ = (actual), *e_ = (expected);                           \
+        checks_run++;                                                          \
+        if (!a_ || strcmp (a_, e_) != 0) {                                     \
+            checks_failed++;                                                   \
+            fprintf (stderr, "%s:%d: %s is \"%s\", expected \"%s\"\n",         \
+                     __FILE__, __LINE__, #actual, a_ ? a_ : "(null)", e_);     \
+        }                                                                      \
+    } while (0)
+
+/* `failed` is true when the call reported failure; errno must then be
+ * `expected_errno`. */
+#define CHECK_ERRNO(failed, expected_errno)                                    \
+    do {                                                                       \
+        int failed_ = (failed);                                                \
+        int errno_ = errno;                                                    \
+        checks_run++;                                                          \
+        if (!failed_ || errno_ != (expected_errno)) {                          \
+            checks_failed++;                                                   \
+            fprintf (stderr, "%s:%d: %s: %s, errno %d (%s), expected %d\n",    \
+                     __FILE__, __LINE__, #failed,                              \
+                     failed_ ? "failed" : "succeeded", errno_,                 \
+                     zmq_strerror (errno_), (expected_errno));                 \
+        }                                                                      \
+    } while (0)
+
+/* Aborts the test at once: for setup steps everything after depends on. */
+#define REQUIRE(cond)                                                          \
+    do {                                                                       \
+        if (!(cond)) {                                                         \
+            fprintf (stderr, "%s:%d: required: %s (errno %d: %s)\n", __FILE__, \
+                     __LINE__, #cond, errno, zmq_strerror (errno));            \
+            return 1;                                                          \
+        }                                                                      \
+    } while (0)
+
+static inline int test_result (const char *name)
+{
+    printf ("%s: %d checks, %d failed\n", name, checks_run, checks_failed);
+    return checks_failed == 0 ? 0 : 1;
+}
+
+/* Binds `s` to a fresh inproc endpoint (unique in the process) and stores
+ * it in `endpoint`. */
+static inline int bind_inproc (void *s, char *endpoint, size_t size)
+{
+    static int counter;
+    snprintf (endpoint, size, "inproc://test-%d", ++counter);
+    return zmq_bind (s, endpoint);
+}
+
+#endif
