@@ -60,7 +60,7 @@ for src in c-tests/test_*.c; do
         if head -1 "$src" | grep -q 'no-valgrind:'; then
             echo "     $name runs natively only: $(head -1 "$src" | sed 's/.*no-valgrind: *//; s/ *\*\/.*//')"
         else
-            timeout 600 valgrind -q --error-exitcode=99 --leak-check=full \
+            ZMQ_TEST_SCALE=valgrind timeout 600 valgrind -q --error-exitcode=99 --leak-check=full \
                 --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
                 "$out/$name" >"$out/$name.vg.log" 2>&1
             rc=$?; [ $rc -eq 0 ] || tail -40 "$out/$name.vg.log"

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
 
@@ -82,6 +83,29 @@ static inline int bind_inproc (void *s, char *endpoint, size_t size)
     static int counter;
     snprintf (endpoint, size, "inproc://test-%d", ++counter);
     return zmq_bind (s, endpoint);
+}
+
+/* Loop counts for stress tests: smaller under valgrind, which runs the
+ * test about thirty times slower (run.sh sets ZMQ_TEST_SCALE there). */
+static inline int scaled (int count)
+{
+    const char *scale = getenv ("ZMQ_TEST_SCALE");
+    return scale && strcmp (scale, "valgrind") == 0 ? count / 50 + 1 : count;
+}
+
+/* Reads an int socket option. */
+static inline int get_int (void *s, int option)
+{
+    int value = -12345;
+    size_t len = sizeof value;
+    if (zmq_getsockopt (s, option, &value, &len) != 0)
+        return -12345;
+    return value;
+}
+
+static inline int set_int (void *s, int option, int value)
+{
+    return zmq_setsockopt (s, option, &value, sizeof value);
 }
 
 #endif

@@ -338,7 +338,9 @@ pub unsafe extern "C" fn zmq_recvmsg(s: *mut c_void, msg: *mut zmq_msg_t, flags:
     unsafe { zmq_msg_recv(msg, s, flags) }
 }
 
-/// Sends `count` buffers as the frames of one message.
+/// Sends `count` buffers, each with `flags` except that the last never has
+/// ZMQ_SNDMORE (so they form one message only if the caller passes
+/// ZMQ_SNDMORE); returns the size of the last, as libzmq does.
 #[no_mangle]
 pub unsafe extern "C" fn zmq_sendiov(
     s: *mut c_void,
@@ -353,7 +355,7 @@ pub unsafe extern "C" fn zmq_sendiov(
         }
         // SAFETY: the caller passes `count` iovecs.
         let parts = unsafe { std::slice::from_raw_parts(iov, count) };
-        let mut total = 0usize;
+        let mut last = 0usize;
         for (i, part) in parts.iter().enumerate() {
             if part.iov_base.is_null() && part.iov_len > 0 {
                 return Err(Error::Fault);
@@ -368,18 +370,18 @@ pub unsafe extern "C" fn zmq_sendiov(
             let part_flags = if i + 1 == parts.len() {
                 flags & !SNDMORE
             } else {
-                flags | SNDMORE
+                flags
             };
             slot.value.send(&mut msg, part_flags)?;
-            total += data.len();
+            last = data.len();
         }
-        Ok(size_result(total))
+        Ok(size_result(last))
     })
 }
 
 /// Receives up to `*count` frames of one message into buffers allocated
 /// with malloc (the caller frees them); sets `*count` to the frames
-/// received and returns their total size.
+/// received and returns that number, as libzmq does.
 #[no_mangle]
 pub unsafe extern "C" fn zmq_recviov(
     s: *mut c_void,
@@ -397,7 +399,6 @@ pub unsafe extern "C" fn zmq_recviov(
         // SAFETY: the caller passes `*count` iovecs to fill.
         let parts = unsafe { std::slice::from_raw_parts_mut(iov, *count) };
         let mut received = 0;
-        let mut total = 0usize;
         for part in parts.iter_mut() {
             let msg = slot.value.recv(flags)?;
             let data = msg.as_slice();
@@ -411,13 +412,12 @@ pub unsafe extern "C" fn zmq_recviov(
             part.iov_base = buf;
             part.iov_len = data.len();
             received += 1;
-            total += data.len();
             if !msg.more() {
                 break;
             }
         }
         *count = received;
-        Ok(size_result(total))
+        Ok(size_result(received))
     })
 }
 

@@ -64,6 +64,9 @@ struct State {
     thread_name_prefix: i32,
     max_msgsz: i32,
     zero_copy_recv: i32,
+    /// The socket limit in force: MAX_SOCKETS as it was when the first
+    /// socket opened (later changes do not apply, as in libzmq).
+    limit: Option<usize>,
     /// Live sockets by id, with the mailbox that receives `Stop`.
     sockets: HashMap<u64, Arc<Mailbox>>,
     next_socket_id: u64,
@@ -104,6 +107,7 @@ impl Context {
                     thread_name_prefix: 0,
                     max_msgsz: i32::MAX,
                     zero_copy_recv: 1,
+                    limit: None,
                     sockets: HashMap::new(),
                     next_socket_id: 1,
                     terminating: false,
@@ -176,7 +180,9 @@ impl Context {
         if s.terminating {
             return Err(Error::Terminated);
         }
-        if s.sockets.len() >= s.max_sockets as usize {
+        let max_sockets = s.max_sockets as usize;
+        let limit = *s.limit.get_or_insert(max_sockets);
+        if s.sockets.len() >= limit {
             return Err(Error::TooManyFiles);
         }
         let id = s.next_socket_id;
