@@ -11,6 +11,7 @@ pub mod metadata;
 pub mod msg;
 pub mod pipe;
 pub mod poll;
+mod queue;
 pub mod socket;
 pub mod timers;
 pub mod trie;

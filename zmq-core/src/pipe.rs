@@ -1,15 +1,13 @@
 //! Pipes: a pair of one-way message queues joining two sockets.
 //!
-//! Each queue has one writer and one reader. The writer publishes whole
-//! messages (the frames of a multipart message become visible together),
-//! and the reader takes everything published at once into its own inbox, so
-//! the shared lock is taken once per message on the writing side and once
-//! per batch on the reading side. Wake-ups cost a command only when the
-//! other side is asleep: a reader that finds the queue empty, or a writer
-//! that finds it at its high-water mark, leaves a flag, and the other side
-//! sends it a command when it changes that.
+//! Each direction is a lock-free queue ([`crate::queue`]) with one writer
+//! and one reader, or, for ZMQ_CONFLATE, a cell holding the newest message.
+//! The writer publishes whole messages (the frames of a multipart message
+//! become visible together); HWM counts whole messages. Wake-ups cost a
+//! command only when the other side sleeps: a reader that finds nothing,
+//! or a writer that finds the queue full, is told by the other side through
+//! its socket's mailbox (`ActivateRead`, `ActivateWrite`).
 
-use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -17,6 +15,7 @@ use parking_lot::Mutex;
 
 use crate::mailbox::{Command, Mailbox};
 use crate::msg::Msg;
+use crate::queue::{self, Blocked, Pop};
 
 /// Names one end of a pipe, unique in the process.
 pub type PipeId = u64;
@@ -26,46 +25,24 @@ fn next_id() -> PipeId {
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
-/// Read-count publications per high-water mark: the reader reports
-/// progress this often so that a blocked writer resumes before the reader
-/// has drained everything.
-const PUBLISH_DIVISOR: u64 = 2;
-const MAX_PUBLISH_STEP: u64 = 1024;
-
-struct Queue {
-    msgs: VecDeque<Msg>,
-    /// Whole messages published by the writer.
-    written: u64,
-    /// Whole messages consumed by the reader, as last reported.
-    read: u64,
-    /// Messages in flight at most; 0 is no limit.
-    hwm: u64,
-    /// Keep only the newest message.
-    conflate: bool,
+/// The newest message of a conflating direction, and who is there.
+#[derive(Default)]
+struct Latest {
+    msg: Option<Msg>,
     reader_waiting: bool,
-    writer_waiting: bool,
     writer_gone: bool,
+    discard: bool,
     reader_gone: bool,
 }
 
-impl Queue {
-    fn new(hwm: u64, conflate: bool) -> Queue {
-        Queue {
-            msgs: VecDeque::new(),
-            written: 0,
-            read: 0,
-            hwm: if conflate { 0 } else { hwm },
-            conflate,
-            reader_waiting: false,
-            writer_waiting: false,
-            writer_gone: false,
-            reader_gone: false,
-        }
-    }
+enum Out {
+    Queue(queue::Writer),
+    Latest(Arc<Mutex<Latest>>),
+}
 
-    fn is_full(&self) -> bool {
-        self.hwm > 0 && self.written - self.read >= self.hwm
-    }
+enum In {
+    Queue(queue::Reader),
+    Latest(Arc<Mutex<Latest>>),
 }
 
 /// What one end tells the other: where to send wake-ups, and its socket's
@@ -75,12 +52,6 @@ struct Side {
     mailbox: Option<Arc<Mailbox>>,
     id: PipeId,
     routing_id: Vec<u8>,
-}
-
-struct Shared {
-    /// `queues[s]` is written by side `s` and read by the other side.
-    queues: [Mutex<Queue>; 2],
-    sides: [Mutex<Side>; 2],
 }
 
 /// Why a write did not happen.
@@ -103,81 +74,60 @@ pub enum Read {
     Closed,
 }
 
-/// The reader's count of whole messages read, and how often it reports
-/// it to the writer.
-#[derive(Default)]
-struct ReadProgress {
-    count: u64,
-    published: u64,
-    /// Reads between reports (from the queue's hwm).
-    step: u64,
-}
-
-impl ReadProgress {
-    /// Reports the count into the queue; true if the writer waits for room
-    /// and now has some.
-    fn publish(&mut self, q: &mut Queue) -> bool {
-        q.read = self.count;
-        self.published = self.count;
-        self.step = if q.hwm == 0 {
-            MAX_PUBLISH_STEP
-        } else {
-            (q.hwm / PUBLISH_DIVISOR).clamp(1, MAX_PUBLISH_STEP)
-        };
-        let wake = q.writer_waiting && !q.is_full();
-        if wake {
-            q.writer_waiting = false;
-        }
-        wake
-    }
-}
-
 /// One end of a pipe, owned by a socket.
 pub struct PipeEnd {
-    shared: Arc<Shared>,
+    sides: Arc<[Mutex<Side>; 2]>,
     side: usize,
     id: PipeId,
-    /// Messages taken from the incoming queue, not yet read.
-    inbox: VecDeque<Msg>,
-    /// Frames of an outgoing message not yet complete.
+    out: Out,
+    inp: In,
+    /// Frames of an outgoing multipart message not yet complete.
     outbox: Vec<Msg>,
-    progress: ReadProgress,
+    /// A frame taken by `check_read`, returned by the next `read`.
+    lookahead: Option<Msg>,
     input_closed: bool,
     /// The peer sent `PipeTerm`.
     pub(crate) peer_closed: bool,
 }
 
-/// High-water marks and conflation of one direction.
+/// High-water mark and conflation of one direction.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Flow {
     pub hwm: u64,
     pub conflate: bool,
 }
 
+fn lane(flow: Flow) -> (Out, In) {
+    if flow.conflate {
+        let cell = Arc::new(Mutex::new(Latest::default()));
+        (Out::Latest(cell.clone()), In::Latest(cell))
+    } else {
+        let (writer, reader) = queue::channel(flow.hwm);
+        (Out::Queue(writer), In::Queue(reader))
+    }
+}
+
 /// A new pipe: `a` writes with `a_to_b` and reads with `b_to_a`.
 pub fn pair(a_to_b: Flow, b_to_a: Flow) -> (PipeEnd, PipeEnd) {
-    let shared = Arc::new(Shared {
-        queues: [
-            Mutex::new(Queue::new(a_to_b.hwm, a_to_b.conflate)),
-            Mutex::new(Queue::new(b_to_a.hwm, b_to_a.conflate)),
-        ],
-        sides: [Mutex::new(Side::default()), Mutex::new(Side::default())],
-    });
-    let end = |side: usize| {
+    let sides = Arc::new([Mutex::new(Side::default()), Mutex::new(Side::default())]);
+    let (a_out, b_in) = lane(a_to_b);
+    let (b_out, a_in) = lane(b_to_a);
+    let end = |side: usize, out, inp| {
         let id = next_id();
-        shared.sides[side].lock().id = id;
+        sides[side].lock().id = id;
         PipeEnd {
-            shared: shared.clone(),
+            sides: sides.clone(),
             side,
             id,
-            inbox: VecDeque::new(),
+            out,
+            inp,
             outbox: Vec::new(),
-            progress: ReadProgress::default(),
+            lookahead: None,
             input_closed: false,
             peer_closed: false,
         }
     };
-    (end(0), end(1))
+    (end(0, a_out, a_in), end(1, b_out, b_in))
 }
 
 impl PipeEnd {
@@ -192,35 +142,37 @@ impl PipeEnd {
     /// Records the mailbox of the socket that owns this end, which
     /// receives the peer's wake-ups.
     pub fn attach(&self, mailbox: Arc<Mailbox>) {
-        self.shared.sides[self.side].lock().mailbox = Some(mailbox);
+        self.sides[self.side].lock().mailbox = Some(mailbox);
     }
 
     /// The routing id of this end's socket, as the peer will see it.
     pub fn set_routing_id(&self, routing_id: &[u8]) {
-        self.shared.sides[self.side].lock().routing_id = routing_id.to_vec();
+        self.sides[self.side].lock().routing_id = routing_id.to_vec();
     }
 
     /// The routing id the peer's socket announced (empty if none).
     pub fn peer_routing_id(&self) -> Vec<u8> {
-        self.shared.sides[self.peer()].lock().routing_id.clone()
+        self.sides[self.peer()].lock().routing_id.clone()
     }
 
     /// Whether the peer's socket has attached its end.
     pub fn peer_attached(&self) -> bool {
-        self.shared.sides[self.peer()].lock().mailbox.is_some()
+        self.sides[self.peer()].lock().mailbox.is_some()
     }
 
-    /// Sets the flow of both directions, seen from this end.
+    /// Sets the high-water marks of both directions, seen from this end.
+    /// (Conflation is settled when the pipe is made.)
     pub fn set_flow(&self, outgoing: Flow, incoming: Flow) {
-        for (queue, flow) in [(self.side, outgoing), (self.peer(), incoming)] {
-            let mut q = self.shared.queues[queue].lock();
-            q.conflate = flow.conflate;
-            q.hwm = if flow.conflate { 0 } else { flow.hwm };
+        if let Out::Queue(writer) = &self.out {
+            writer.set_hwm(outgoing.hwm);
+        }
+        if let In::Queue(reader) = &self.inp {
+            reader.set_hwm(incoming.hwm);
         }
     }
 
     fn notify_peer(&self, command: fn(PipeId) -> Command) {
-        let side = self.shared.sides[self.peer()].lock();
+        let side = self.sides[self.peer()].lock();
         if let Some(mailbox) = &side.mailbox {
             mailbox.send(command(side.id));
         }
@@ -232,50 +184,45 @@ impl PipeEnd {
         if !self.outbox.is_empty() {
             return Ok(());
         }
-        let mut q = self.shared.queues[self.side].lock();
-        if q.reader_gone {
-            return Err(WriteError::Closed);
+        match &mut self.out {
+            Out::Queue(writer) => writer.check().map_err(|blocked| match blocked {
+                Blocked::Full => WriteError::Full,
+                Blocked::Gone => WriteError::Closed,
+            }),
+            Out::Latest(cell) if cell.lock().reader_gone => Err(WriteError::Closed),
+            Out::Latest(_) => Ok(()),
         }
-        if q.is_full() {
-            q.writer_waiting = true;
-            return Err(WriteError::Full);
-        }
-        Ok(())
     }
 
     /// Writes one frame. The high-water mark is checked at the first frame
     /// of a message only: once started, a message is always completed.
     pub fn write(&mut self, msg: Msg) -> Result<(), (WriteError, Msg)> {
-        let first = self.outbox.is_empty();
-        if msg.more() {
-            if first {
-                if let Err(e) = self.check_write() {
-                    return Err((e, msg));
-                }
+        if self.outbox.is_empty() {
+            if let Err(e) = self.check_write() {
+                return Err((e, msg));
             }
+        }
+        if msg.more() {
             self.outbox.push(msg);
             return Ok(());
         }
-        let mut q = self.shared.queues[self.side].lock();
-        if q.reader_gone {
-            drop(q);
-            self.outbox.clear();
-            return Err((WriteError::Closed, msg));
-        }
-        if first && q.is_full() {
-            q.writer_waiting = true;
-            return Err((WriteError::Full, msg));
-        }
-        if q.conflate {
-            q.msgs.clear();
-        }
-        if !self.outbox.is_empty() {
-            q.msgs.extend(self.outbox.drain(..));
-        }
-        q.msgs.push_back(msg);
-        q.written += 1;
-        let wake = std::mem::take(&mut q.reader_waiting);
-        drop(q);
+        let wake = match &mut self.out {
+            Out::Queue(writer) => {
+                for frame in self.outbox.drain(..) {
+                    writer.push(frame);
+                }
+                writer.push(msg);
+                writer.publish()
+            }
+            Out::Latest(cell) => {
+                // Only single-frame messages conflate; the last frame of a
+                // multipart one stands for it.
+                self.outbox.clear();
+                let mut latest = cell.lock();
+                latest.msg = Some(msg);
+                std::mem::take(&mut latest.reader_waiting)
+            }
+        };
         if wake {
             self.notify_peer(Command::ActivateRead);
         }
@@ -287,94 +234,95 @@ impl PipeEnd {
         self.outbox.clear();
     }
 
+    /// Takes the next frame from the incoming direction, waking the writer
+    /// if this read made room it waits for.
+    fn pop(&mut self) -> Read {
+        if self.input_closed {
+            return Read::Closed;
+        }
+        let (read, wake_writer) = match &mut self.inp {
+            In::Queue(reader) => match reader.pop() {
+                (Pop::Frame(msg), wake) => (Read::Msg(msg), wake),
+                (Pop::Empty, wake) => (Read::Empty, wake),
+                (Pop::Closed, wake) => (Read::Closed, wake),
+            },
+            In::Latest(cell) => {
+                let mut latest = cell.lock();
+                match latest.msg.take() {
+                    Some(msg) if !latest.discard => (Read::Msg(msg), false),
+                    _ if latest.writer_gone => (Read::Closed, false),
+                    _ => {
+                        latest.reader_waiting = true;
+                        (Read::Empty, false)
+                    }
+                }
+            }
+        };
+        if wake_writer {
+            self.notify_peer(Command::ActivateWrite);
+        }
+        if let Read::Closed = read {
+            self.input_closed = true;
+        }
+        read
+    }
+
     /// Whether a message can be read now. When not, the end will get
     /// `ActivateRead` once one arrives.
     pub fn check_read(&mut self) -> bool {
-        if self.inbox.is_empty() {
-            self.refill();
+        if self.lookahead.is_none() {
+            if let Read::Msg(msg) = self.pop() {
+                self.lookahead = Some(msg);
+            }
         }
-        !self.inbox.is_empty()
+        self.lookahead.is_some()
     }
 
     /// Whether the pipe is finished for reading: the writer is gone and
     /// everything it wrote has been read.
     pub fn input_closed(&mut self) -> bool {
-        if self.inbox.is_empty() {
-            self.refill();
-        }
-        self.input_closed
+        !self.check_read() && self.input_closed
     }
 
     pub fn read(&mut self) -> Read {
-        if self.inbox.is_empty() {
-            self.refill();
-        }
-        match self.inbox.pop_front() {
-            Some(msg) => {
-                if !msg.more() {
-                    self.progress.count += 1;
-                    if self.progress.count - self.progress.published >= self.progress.step {
-                        self.publish_reads();
-                    }
-                }
-                Read::Msg(msg)
-            }
-            None if self.input_closed => Read::Closed,
-            None => Read::Empty,
-        }
-    }
-
-    /// Reports reads to the writer, waking it if it waits for room.
-    fn publish_reads(&mut self) {
-        let mut q = self.shared.queues[self.peer()].lock();
-        let wake = self.progress.publish(&mut q);
-        drop(q);
-        if wake {
-            self.notify_peer(Command::ActivateWrite);
-        }
-    }
-
-    /// Takes everything published into the inbox.
-    fn refill(&mut self) {
-        if self.input_closed {
-            return;
-        }
-        let mut q = self.shared.queues[self.peer()].lock();
-        std::mem::swap(&mut q.msgs, &mut self.inbox);
-        let wake = self.progress.publish(&mut q);
-        if self.inbox.is_empty() {
-            if q.writer_gone {
-                self.input_closed = true;
-            } else {
-                q.reader_waiting = true;
-            }
-        }
-        drop(q);
-        if wake {
-            self.notify_peer(Command::ActivateWrite);
+        match self.lookahead.take() {
+            Some(msg) => Read::Msg(msg),
+            None => self.pop(),
         }
     }
 
     /// Closes this end. Messages already written stay readable by the peer
     /// unless `discard` (linger 0); messages sent to this end are dropped.
-    pub fn close(mut self, discard: bool) {
-        self.outbox.clear();
-        self.inbox.clear();
-        self.shared.sides[self.side].lock().mailbox = None;
-        {
-            let mut q = self.shared.queues[self.side].lock();
-            q.writer_gone = true;
-            if discard {
-                q.msgs.clear();
+    pub fn close(self, discard: bool) {
+        self.sides[self.side].lock().mailbox = None;
+        let wake_reader = match self.out {
+            Out::Queue(writer) => writer.close(discard),
+            Out::Latest(ref cell) => {
+                let mut latest = cell.lock();
+                latest.writer_gone = true;
+                latest.discard = discard;
+                std::mem::take(&mut latest.reader_waiting)
             }
-        }
-        let dropped = {
-            let mut q = self.shared.queues[self.peer()].lock();
-            q.reader_gone = true;
-            std::mem::take(&mut q.msgs)
         };
-        drop(dropped);
-        self.notify_peer(Command::PipeTerm);
+        let wake_writer = match self.inp {
+            In::Queue(reader) => reader.close(),
+            In::Latest(ref cell) => {
+                let mut latest = cell.lock();
+                latest.reader_gone = true;
+                latest.msg = None;
+                false
+            }
+        };
+        let side = self.sides[1 - self.side].lock();
+        if let Some(mailbox) = &side.mailbox {
+            if wake_reader {
+                mailbox.send(Command::ActivateRead(side.id));
+            }
+            if wake_writer {
+                mailbox.send(Command::ActivateWrite(side.id));
+            }
+            mailbox.send(Command::PipeTerm(side.id));
+        }
     }
 }
 

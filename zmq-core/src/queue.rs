@@ -1,0 +1,516 @@
+//! The lock-free one-way message queue inside a pipe: one [`Writer`], one
+//! [`Reader`], frames stored in a linked list of fixed-size chunks.
+//!
+//! Only two words are shared and written by both sides, each on its own
+//! cache line:
+//!
+//! - `published`: frames the writer has made visible. The writer publishes
+//!   whole messages with one atomic swap; the reader reads every frame up
+//!   to that count without touching shared state again. A reader that finds
+//!   nothing new sets the ASLEEP bit with a compare-and-swap, and the
+//!   writer's next publication returns true ("wake the reader").
+//! - `consumed`: whole messages the reader has taken, reported every few
+//!   messages for the high-water mark. A writer that finds the queue full
+//!   sets ASLEEP there, and the reader's next report returns true.
+//!
+//! Closing sets a GONE bit on the closing side's word, so that the other
+//! side cannot miss it even while going to sleep.
+//!
+//! This module is one of the three places where the library uses `unsafe`
+//! (the pipe): slots are written by the writer only below the published
+//! count's future value and read by the reader only below its current
+//! value, so each slot has one owner at a time.
+
+use std::cell::UnsafeCell;
+use std::mem::MaybeUninit;
+use std::ptr;
+use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
+use std::sync::Arc;
+
+use crate::msg::Msg;
+
+/// Frames per chunk.
+const CHUNK: usize = 128;
+/// The other side sleeps until this word changes.
+const ASLEEP: u64 = 1 << 63;
+/// The side that owns this word is gone.
+const GONE: u64 = 1 << 62;
+/// With GONE on `published`: the writer left with linger 0, drop the rest.
+const DISCARD: u64 = 1 << 61;
+const COUNT: u64 = DISCARD - 1;
+/// Most reads between two reports to the writer.
+const MAX_REPORT_STEP: u64 = 1024;
+
+struct Chunk {
+    slots: [UnsafeCell<MaybeUninit<Msg>>; CHUNK],
+    next: AtomicPtr<Chunk>,
+}
+
+impl Chunk {
+    fn allocate() -> *mut Chunk {
+        Box::into_raw(Box::new(Chunk {
+            slots: std::array::from_fn(|_| UnsafeCell::new(MaybeUninit::uninit())),
+            next: AtomicPtr::new(ptr::null_mut()),
+        }))
+    }
+}
+
+/// A 64-byte aligned cell, so that the two sides' words never share a
+/// cache line.
+#[repr(align(64))]
+struct Padded<T>(T);
+
+struct WriterState {
+    tail: *mut Chunk,
+    /// Next free slot in `tail`.
+    index: usize,
+    /// Frames written, published or not.
+    frames: u64,
+    /// Frames covered by the last publication.
+    published: u64,
+    /// Whole messages published.
+    messages: u64,
+}
+
+struct ReaderState {
+    head: *mut Chunk,
+    /// Next slot to read in `head`.
+    index: usize,
+    /// Frames read.
+    frames: u64,
+    /// Frames known to be published.
+    visible: u64,
+    /// Whole messages read, and as last reported.
+    messages: u64,
+    reported: u64,
+}
+
+struct Shared {
+    published: Padded<AtomicU64>,
+    consumed: Padded<AtomicU64>,
+    /// Whole messages in flight at most; 0 is no limit.
+    hwm: AtomicU64,
+    /// A chunk the reader finished, for the writer to reuse.
+    spare: AtomicPtr<Chunk>,
+    writer: UnsafeCell<WriterState>,
+    reader: UnsafeCell<ReaderState>,
+}
+
+// SAFETY: the atomics are shared; `writer` is only touched through the one
+// `Writer` and `reader` through the one `Reader` (they are created once, in
+// `channel`, and cannot be cloned), or by `Drop` when both are gone; slots
+// change hands through the release/acquire pair on `published`.
+unsafe impl Send for Shared {}
+unsafe impl Sync for Shared {}
+
+/// A new queue; `hwm` counts whole messages (0: no limit).
+pub fn channel(hwm: u64) -> (Writer, Reader) {
+    let first = Chunk::allocate();
+    let shared = Arc::new(Shared {
+        published: Padded(AtomicU64::new(0)),
+        consumed: Padded(AtomicU64::new(0)),
+        hwm: AtomicU64::new(hwm),
+        spare: AtomicPtr::new(ptr::null_mut()),
+        writer: UnsafeCell::new(WriterState {
+            tail: first,
+            index: 0,
+            frames: 0,
+            published: 0,
+            messages: 0,
+        }),
+        reader: UnsafeCell::new(ReaderState {
+            head: first,
+            index: 0,
+            frames: 0,
+            visible: 0,
+            messages: 0,
+            reported: 0,
+        }),
+    });
+    (
+        Writer {
+            shared: shared.clone(),
+        },
+        Reader { shared },
+    )
+}
+
+impl Shared {
+    fn report_step(&self) -> u64 {
+        (self.hwm.load(Ordering::Relaxed) / 2).clamp(1, MAX_REPORT_STEP)
+    }
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        // Both ends are gone: drop every frame written and not read, then
+        // free the chunks.
+        let reader = self.reader.get_mut();
+        let writer = self.writer.get_mut();
+        let mut chunk = reader.head;
+        let mut index = reader.index;
+        for _ in reader.frames..writer.frames {
+            if index == CHUNK {
+                // SAFETY: the writer linked a next chunk before writing past
+                // the end of this one; nobody else uses the chunks now.
+                let next = unsafe { (*chunk).next.load(Ordering::Acquire) };
+                // SAFETY: allocated by Chunk::allocate; its slots are done.
+                drop(unsafe { Box::from_raw(chunk) });
+                chunk = next;
+                index = 0;
+            }
+            // SAFETY: slots between the read and write positions hold
+            // initialised messages that nobody has taken.
+            unsafe { (*(*chunk).slots[index].get()).assume_init_drop() };
+            index += 1;
+        }
+        while !chunk.is_null() {
+            // SAFETY: the remaining chunks hold no live messages.
+            let next = unsafe { (*chunk).next.load(Ordering::Acquire) };
+            drop(unsafe { Box::from_raw(chunk) });
+            chunk = next;
+        }
+        let spare = *self.spare.get_mut();
+        if !spare.is_null() {
+            // SAFETY: a spare chunk is owned by the queue alone.
+            drop(unsafe { Box::from_raw(spare) });
+        }
+    }
+}
+
+/// Why the writer cannot start a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Blocked {
+    /// At the high-water mark; the reader's next report wakes the writer.
+    Full,
+    /// The reader is gone.
+    Gone,
+}
+
+pub struct Writer {
+    shared: Arc<Shared>,
+}
+
+impl Writer {
+    fn parts(&mut self) -> (&Shared, &mut WriterState) {
+        let shared = &*self.shared;
+        // SAFETY: only this Writer (unique, `&mut self`) touches the writer
+        // state while it lives.
+        (shared, unsafe { &mut *shared.writer.get() })
+    }
+
+    pub fn set_hwm(&self, hwm: u64) {
+        self.shared.hwm.store(hwm, Ordering::Relaxed);
+    }
+
+    /// Whether a new message may start. When full, the reader is asked to
+    /// wake this writer.
+    pub fn check(&mut self) -> Result<(), Blocked> {
+        let (shared, state) = self.parts();
+        let hwm = shared.hwm.load(Ordering::Relaxed);
+        let written = state.messages;
+        let consumed = &shared.consumed.0;
+        let mut seen = consumed.load(Ordering::Acquire);
+        loop {
+            if seen & GONE != 0 {
+                return Err(Blocked::Gone);
+            }
+            if hwm == 0 || written - (seen & COUNT) < hwm {
+                return Ok(());
+            }
+            match consumed.compare_exchange(seen, seen | ASLEEP, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => return Err(Blocked::Full),
+                Err(now) => seen = now,
+            }
+        }
+    }
+
+    /// Appends a frame, not yet visible to the reader.
+    pub fn push(&mut self, msg: Msg) {
+        let (shared, state) = self.parts();
+        if state.index == CHUNK {
+            let mut next = shared.spare.swap(ptr::null_mut(), Ordering::Acquire);
+            if next.is_null() {
+                next = Chunk::allocate();
+            } else {
+                // SAFETY: the reader gave this chunk up entirely.
+                unsafe { (*next).next.store(ptr::null_mut(), Ordering::Relaxed) };
+            }
+            // SAFETY: the tail chunk is live; the reader follows `next`
+            // only after this store is published.
+            unsafe { (*state.tail).next.store(next, Ordering::Release) };
+            state.tail = next;
+            state.index = 0;
+        }
+        // SAFETY: the slot at the write position is past everything the
+        // reader may read (it reads below `published`), so the writer owns
+        // it; it holds no message.
+        unsafe { (*(*state.tail).slots[state.index].get()).write(msg) };
+        state.index += 1;
+        state.frames += 1;
+    }
+
+    /// Makes everything pushed visible as one more whole message. Returns
+    /// true if the reader was asleep and must be woken.
+    pub fn publish(&mut self) -> bool {
+        let (shared, state) = self.parts();
+        state.messages += 1;
+        state.published = state.frames;
+        shared.published.0.swap(state.published, Ordering::AcqRel) & ASLEEP != 0
+    }
+
+    /// Leaves the queue: what is published stays readable unless
+    /// `discard`. Returns true if the reader must be woken to notice.
+    pub fn close(mut self, discard: bool) -> bool {
+        // A message being written when the writer leaves is never
+        // published (Drop frees its frames).
+        let (shared, state) = self.parts();
+        let flags = if discard { GONE | DISCARD } else { GONE };
+        shared.published.0.swap(state.published | flags, Ordering::AcqRel) & ASLEEP != 0
+    }
+}
+
+pub enum Pop {
+    Frame(Msg),
+    Empty,
+    Closed,
+}
+
+pub struct Reader {
+    shared: Arc<Shared>,
+}
+
+impl Reader {
+    fn parts(&mut self) -> (&Shared, &mut ReaderState) {
+        let shared = &*self.shared;
+        // SAFETY: only this Reader (unique, `&mut self`) touches the reader
+        // state while it lives.
+        (shared, unsafe { &mut *shared.reader.get() })
+    }
+
+    /// Takes the next frame. Returns the frame and whether the writer must
+    /// be woken (it waits for room that this read's report made).
+    pub fn pop(&mut self) -> (Pop, bool) {
+        let (shared, state) = self.parts();
+        if state.frames == state.visible {
+            let published = &shared.published.0;
+            let mut seen = published.load(Ordering::Acquire);
+            loop {
+                if seen & DISCARD != 0 {
+                    return (Pop::Closed, false);
+                }
+                if seen & COUNT > state.visible {
+                    state.visible = seen & COUNT;
+                    break;
+                }
+                if seen & GONE != 0 {
+                    return (Pop::Closed, false);
+                }
+                // Nothing new: report progress (a full writer may wait for
+                // it) and sleep until the next publication.
+                let wake_writer = Self::report(shared, state);
+                match published.compare_exchange(seen, seen | ASLEEP, Ordering::AcqRel, Ordering::Acquire) {
+                    Ok(_) => return (Pop::Empty, wake_writer),
+                    Err(now) => seen = now,
+                }
+            }
+        }
+        if state.index == CHUNK {
+            // SAFETY: more frames are published, so the writer linked the
+            // next chunk (release) before publishing them (acquire above).
+            let next = unsafe { (*state.head).next.load(Ordering::Acquire) };
+            let done = std::mem::replace(&mut state.head, next);
+            state.index = 0;
+            let old = shared.spare.swap(done, Ordering::AcqRel);
+            if !old.is_null() {
+                // SAFETY: a spare chunk is owned by the queue alone and the
+                // writer took it out with a swap before using it.
+                drop(unsafe { Box::from_raw(old) });
+            }
+        }
+        // SAFETY: the slot is below the published count (acquired), so the
+        // writer has initialised it and will not touch it again; reading
+        // moves the message out, and the position advances past it.
+        let msg = unsafe { (*(*state.head).slots[state.index].get()).assume_init_read() };
+        state.index += 1;
+        state.frames += 1;
+        let mut wake_writer = false;
+        if !msg.more() {
+            state.messages += 1;
+            if state.messages - state.reported >= shared.report_step() {
+                wake_writer = Self::report(shared, state);
+            }
+        }
+        (Pop::Frame(msg), wake_writer)
+    }
+
+    /// Reports whole messages read; true if the writer slept waiting.
+    fn report(shared: &Shared, state: &mut ReaderState) -> bool {
+        if state.reported == state.messages {
+            return false;
+        }
+        state.reported = state.messages;
+        let previous = shared.consumed.0.swap(state.messages, Ordering::AcqRel);
+        previous & ASLEEP != 0
+    }
+
+    pub fn set_hwm(&self, hwm: u64) {
+        self.shared.hwm.store(hwm, Ordering::Relaxed);
+    }
+
+    /// Leaves the queue. Returns true if the writer must be woken to
+    /// notice.
+    pub fn close(self) -> bool {
+        self.shared.consumed.0.fetch_or(GONE, Ordering::AcqRel) & ASLEEP != 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(data: &[u8], more: bool) -> Msg {
+        let mut m = Msg::from_slice(data).unwrap();
+        m.set_more(more);
+        m
+    }
+
+    fn pop_bytes(r: &mut Reader) -> Option<Vec<u8>> {
+        match r.pop().0 {
+            Pop::Frame(m) => Some(m.as_slice().to_vec()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn frames_cross_chunks_in_order() {
+        let (mut w, mut r) = channel(0);
+        for round in 0..3u32 {
+            for i in 0..(CHUNK as u32 * 3 + 5) {
+                w.push(frame(&(round * 10_000 + i).to_be_bytes(), false));
+                w.publish();
+            }
+            for i in 0..(CHUNK as u32 * 3 + 5) {
+                assert_eq!(pop_bytes(&mut r), Some((round * 10_000 + i).to_be_bytes().to_vec()));
+            }
+            assert!(matches!(r.pop().0, Pop::Empty));
+        }
+    }
+
+    #[test]
+    fn unpublished_frames_are_invisible() {
+        let (mut w, mut r) = channel(0);
+        w.push(frame(b"a", true));
+        assert!(matches!(r.pop().0, Pop::Empty));
+        w.push(frame(b"b", false));
+        assert!(w.publish(), "the reader went to sleep");
+        assert_eq!(pop_bytes(&mut r), Some(b"a".to_vec()));
+        assert_eq!(pop_bytes(&mut r), Some(b"b".to_vec()));
+    }
+
+    #[test]
+    fn full_writer_is_woken_by_the_reader() {
+        let (mut w, mut r) = channel(2);
+        for _ in 0..2 {
+            assert_eq!(w.check(), Ok(()));
+            w.push(frame(b"x", false));
+            w.publish();
+        }
+        assert_eq!(w.check(), Err(Blocked::Full));
+        let (_, wake) = r.pop();
+        assert!(wake, "one read is a report step for hwm 2");
+        assert_eq!(w.check(), Ok(()));
+    }
+
+    #[test]
+    fn close_is_seen_by_the_other_side() {
+        let (mut w, mut r) = channel(0);
+        w.push(frame(b"kept", false));
+        w.publish();
+        w.push(frame(b"never published", true));
+        assert!(!w.close(false));
+        assert_eq!(pop_bytes(&mut r), Some(b"kept".to_vec()));
+        assert!(matches!(r.pop().0, Pop::Closed));
+
+        let (mut w, mut r) = channel(0);
+        w.push(frame(b"dropped", false));
+        w.publish();
+        w.close(true);
+        assert!(matches!(r.pop().0, Pop::Closed));
+
+        let (mut w, r) = channel(0);
+        assert!(!r.close());
+        assert_eq!(w.check(), Err(Blocked::Gone));
+    }
+
+    #[test]
+    fn a_sleeping_reader_is_woken_by_close() {
+        let (w, mut r) = channel(0);
+        assert!(matches!(r.pop().0, Pop::Empty));
+        assert!(w.close(false));
+        assert!(matches!(r.pop().0, Pop::Closed));
+    }
+
+    #[test]
+    fn dropping_both_ends_frees_everything() {
+        // Checked for leaks by the valgrind runs of the C tests and by
+        // counting drops here.
+        use std::sync::atomic::AtomicUsize;
+        static DROPS: AtomicUsize = AtomicUsize::new(0);
+        unsafe extern "C" fn count(_: *mut std::ffi::c_void, _: *mut std::ffi::c_void) {
+            DROPS.fetch_add(1, Ordering::SeqCst);
+        }
+        let (mut w, mut r) = channel(0);
+        static DATA: [u8; 4] = [1, 2, 3, 4];
+        for _ in 0..(CHUNK * 2 + 3) {
+            // SAFETY: static data outlives the messages; `count` frees
+            // nothing.
+            let m = unsafe {
+                Msg::from_caller_buffer(DATA.as_ptr().cast_mut(), 4, Some(count), ptr::null_mut())
+            }
+            .unwrap();
+            w.push(m);
+            w.publish();
+        }
+        for _ in 0..10 {
+            assert!(pop_bytes(&mut r).is_some());
+        }
+        drop(w);
+        drop(r);
+        assert_eq!(DROPS.load(Ordering::SeqCst), CHUNK * 2 + 3);
+    }
+
+    #[test]
+    fn threads_exchange_a_million_frames() {
+        let (mut w, mut r) = channel(1000);
+        const N: u64 = 1_000_000;
+        let writer = std::thread::spawn(move || {
+            let mut i = 0u64;
+            while i < N {
+                match w.check() {
+                    Ok(()) => {
+                        w.push(frame(&i.to_le_bytes(), false));
+                        w.publish();
+                        i += 1;
+                    }
+                    Err(Blocked::Full) => std::thread::yield_now(),
+                    Err(Blocked::Gone) => panic!("reader left"),
+                }
+            }
+            w.close(false);
+        });
+        let mut expected = 0u64;
+        loop {
+            match r.pop().0 {
+                Pop::Frame(m) => {
+                    assert_eq!(m.as_slice(), expected.to_le_bytes());
+                    expected += 1;
+                }
+                Pop::Empty => std::thread::yield_now(),
+                Pop::Closed => break,
+            }
+        }
+        writer.join().unwrap();
+        assert_eq!(expected, N);
+    }
+}
