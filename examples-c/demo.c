@@ -67,10 +67,29 @@ int main (void)
     }
     zmq_timers_destroy (&timers);
 
+    printf ("sockets over inproc:\n");
     void *ctx = zmq_ctx_new ();
-    printf ("contexts and sockets: %s\n",
-            ctx ? "available" : zmq_strerror (zmq_errno ()));
-    if (ctx)
-        zmq_ctx_term (ctx);
+    void *sink = zmq_socket (ctx, ZMQ_PULL);
+    zmq_bind (sink, "inproc://demo");
+    void *workers[3];
+    for (int i = 0; i < 3; i++) {
+        workers[i] = zmq_socket (ctx, ZMQ_PUSH);
+        zmq_connect (workers[i], "inproc://demo");
+        char task[32];
+        int len = snprintf (task, sizeof task, "result from worker %d", i);
+        zmq_send (workers[i], task, (size_t) len, 0);
+    }
+    for (int i = 0; i < 3; i++) {
+        char buf[64];
+        int n = zmq_recv (sink, buf, sizeof buf - 1, 0);
+        buf[n < 0 ? 0 : n] = 0;
+        printf ("  PULL got \"%s\"\n", buf);
+    }
+    zmq_pollitem_t item = {sink, 0, ZMQ_POLLIN, 0};
+    printf ("  zmq_poll with nothing left: %d ready after 100 ms\n", zmq_poll (&item, 1, 100));
+    for (int i = 0; i < 3; i++)
+        zmq_close (workers[i]);
+    zmq_close (sink);
+    zmq_ctx_term (ctx);
     return 0;
 }

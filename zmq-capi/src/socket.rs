@@ -9,6 +9,7 @@ use std::time::Duration;
 use libc::{c_char, c_int, c_long, c_void, iovec, size_t};
 use zmq_core::ctx::Context;
 use zmq_core::poll::{poll, PollItem};
+use zmq_core::proxy::proxy;
 use zmq_core::socket::{Socket, SNDMORE};
 use zmq_core::{Error, Msg, Result};
 
@@ -437,20 +438,21 @@ pub extern "C" fn zmq_socket_monitor(
     })
 }
 
+/// An optional socket argument: NULL is none.
+fn optional_socket(handle: *mut c_void) -> Result<Option<&'static Socket>> {
+    if handle.is_null() {
+        return Ok(None);
+    }
+    socket(handle).map(|slot| Some(&slot.value))
+}
+
 #[no_mangle]
 pub extern "C" fn zmq_proxy(
     frontend: *mut c_void,
     backend: *mut c_void,
-    _capture: *mut c_void,
+    capture: *mut c_void,
 ) -> c_int {
-    call_int(|| {
-        if frontend.is_null() || backend.is_null() {
-            return Err(Error::Fault);
-        }
-        socket(frontend)?;
-        socket(backend)?;
-        Err(Error::NotSupported)
-    })
+    zmq_proxy_steerable(frontend, backend, capture, ptr::null_mut())
 }
 
 #[no_mangle]
@@ -458,9 +460,21 @@ pub extern "C" fn zmq_proxy_steerable(
     frontend: *mut c_void,
     backend: *mut c_void,
     capture: *mut c_void,
-    _control: *mut c_void,
+    control: *mut c_void,
 ) -> c_int {
-    zmq_proxy(frontend, backend, capture)
+    call_int(|| {
+        if frontend.is_null() || backend.is_null() {
+            return Err(Error::Fault);
+        }
+        let frontend = &socket(frontend)?.value;
+        let backend = &socket(backend)?.value;
+        proxy(
+            frontend,
+            backend,
+            optional_socket(capture)?,
+            optional_socket(control)?,
+        )
+    })
 }
 
 #[no_mangle]

@@ -11,6 +11,7 @@ pub mod metadata;
 pub mod msg;
 pub mod pipe;
 pub mod poll;
+pub mod proxy;
 mod queue;
 pub mod socket;
 pub mod timers;

@@ -218,7 +218,12 @@ impl Writer {
             if hwm == 0 || written - (seen & COUNT) < hwm {
                 return Ok(());
             }
-            match consumed.compare_exchange(seen, seen | ASLEEP, Ordering::AcqRel, Ordering::Acquire) {
+            match consumed.compare_exchange(
+                seen,
+                seen | ASLEEP,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
                 Ok(_) => return Err(Blocked::Full),
                 Err(now) => seen = now,
             }
@@ -266,7 +271,12 @@ impl Writer {
         // published (Drop frees its frames).
         let (shared, state) = self.parts();
         let flags = if discard { GONE | DISCARD } else { GONE };
-        shared.published.0.swap(state.published | flags, Ordering::AcqRel) & ASLEEP != 0
+        shared
+            .published
+            .0
+            .swap(state.published | flags, Ordering::AcqRel)
+            & ASLEEP
+            != 0
     }
 }
 
@@ -309,7 +319,12 @@ impl Reader {
                 // Nothing new: report progress (a full writer may wait for
                 // it) and sleep until the next publication.
                 let wake_writer = Self::report(shared, state);
-                match published.compare_exchange(seen, seen | ASLEEP, Ordering::AcqRel, Ordering::Acquire) {
+                match published.compare_exchange(
+                    seen,
+                    seen | ASLEEP,
+                    Ordering::AcqRel,
+                    Ordering::Acquire,
+                ) {
                     Ok(_) => return (Pop::Empty, wake_writer),
                     Err(now) => seen = now,
                 }
@@ -391,7 +406,10 @@ mod tests {
                 w.publish();
             }
             for i in 0..(CHUNK as u32 * 3 + 5) {
-                assert_eq!(pop_bytes(&mut r), Some((round * 10_000 + i).to_be_bytes().to_vec()));
+                assert_eq!(
+                    pop_bytes(&mut r),
+                    Some((round * 10_000 + i).to_be_bytes().to_vec())
+                );
             }
             assert!(matches!(r.pop().0, Pop::Empty));
         }

@@ -214,11 +214,8 @@ impl Core {
 
     /// Removes the pipes found dead during the last operation.
     fn reap(&mut self) {
-        loop {
+        while self.pipes.has_dead() {
             let dead = self.pipes.take_dead();
-            if dead.is_empty() {
-                return;
-            }
             for id in dead {
                 if let Some(end) = self.pipes.remove(id) {
                     self.pattern.terminated(id, &mut self.pipes);

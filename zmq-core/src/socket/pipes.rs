@@ -70,6 +70,10 @@ impl Pipes {
         }
     }
 
+    pub fn has_dead(&self) -> bool {
+        !self.dead.is_empty()
+    }
+
     pub fn take_dead(&mut self) -> Vec<PipeId> {
         std::mem::take(&mut self.dead)
     }

@@ -1,0 +1,136 @@
+//! zmq_proxy and zmq_proxy_steerable: move whole messages between a
+//! frontend and a backend socket, copying each frame to an optional
+//! capture socket, and obey PAUSE / RESUME / TERMINATE / STATISTICS on an
+//! optional control socket.
+
+use crate::error::{Error, Result};
+use crate::msg::Msg;
+use crate::poll::{poll, PollItem};
+use crate::socket::{Socket, DONTWAIT, POLLIN, SNDMORE};
+
+/// Per-socket counters of the STATISTICS reply.
+#[derive(Default, Clone, Copy)]
+struct Counters {
+    msgs_in: u64,
+    bytes_in: u64,
+    msgs_out: u64,
+    bytes_out: u64,
+}
+
+/// Moves one whole message from `from` to `to`; each frame also goes to
+/// `capture`. The counters count whole messages and all their bytes, as
+/// libzmq 4.3 does.
+fn forward(
+    from: &Socket,
+    to: &Socket,
+    capture: Option<&Socket>,
+    stats: (&mut Counters, &mut Counters),
+) -> Result<()> {
+    loop {
+        let mut msg = from.recv(DONTWAIT)?;
+        let more = msg.more();
+        let size = msg.len() as u64;
+        stats.0.bytes_in += size;
+        if let Some(capture) = capture {
+            let mut copy = msg.try_clone();
+            capture.send(&mut copy, if more { SNDMORE } else { 0 })?;
+        }
+        to.send(&mut msg, if more { SNDMORE } else { 0 })?;
+        stats.1.bytes_out += size;
+        if !more {
+            stats.0.msgs_in += 1;
+            stats.1.msgs_out += 1;
+            return Ok(());
+        }
+    }
+}
+
+enum Control {
+    Continue,
+    Terminate,
+}
+
+fn command(control: &Socket, paused: &mut bool, stats: [Counters; 2]) -> Result<Control> {
+    let msg = control.recv(DONTWAIT)?;
+    // A multipart command is ignored after its first frame, as a whole.
+    let mut more = msg.more();
+    while more {
+        more = control.recv(DONTWAIT)?.more();
+    }
+    match msg.as_slice() {
+        b"PAUSE" => *paused = true,
+        b"RESUME" => *paused = false,
+        b"TERMINATE" => return Ok(Control::Terminate),
+        b"STATISTICS" => {
+            let values = stats
+                .iter()
+                .flat_map(|c| [c.msgs_in, c.bytes_in, c.msgs_out, c.bytes_out]);
+            let mut values = values.peekable();
+            while let Some(v) = values.next() {
+                let mut frame = Msg::from_slice(&v.to_ne_bytes())?;
+                let flags = if values.peek().is_some() { SNDMORE } else { 0 };
+                control.send(&mut frame, flags)?;
+            }
+        }
+        // Unknown commands are ignored.
+        _ => {}
+    }
+    Ok(Control::Continue)
+}
+
+/// Runs until the context stops (ETERM), a signal interrupts (EINTR), or
+/// TERMINATE arrives on `control` (Ok).
+pub fn proxy<'a>(
+    frontend: &'a Socket,
+    backend: &'a Socket,
+    capture: Option<&Socket>,
+    control: Option<&'a Socket>,
+) -> Result<()> {
+    let mut stats = [Counters::default(); 2];
+    let mut paused = false;
+    let same = std::ptr::eq(frontend, backend);
+    loop {
+        // While paused only the control socket is watched.
+        let watch = |socket: &'a Socket| PollItem {
+            socket: (!paused).then_some(socket),
+            fd: None,
+            events: POLLIN,
+            revents: 0,
+        };
+        let mut items = vec![
+            watch(frontend),
+            watch(if same { frontend } else { backend }),
+        ];
+        if let Some(control) = control {
+            items.push(PollItem {
+                socket: Some(control),
+                fd: None,
+                events: POLLIN,
+                revents: 0,
+            });
+        }
+        poll(&mut items, None)?;
+        if items.get(2).is_some_and(|i| i.revents & POLLIN != 0) {
+            if let Some(control) = control {
+                if let Control::Terminate = command(control, &mut paused, stats)? {
+                    return Ok(());
+                }
+            }
+        }
+        let [front, back] = &mut stats;
+        if items[0].revents & POLLIN != 0 {
+            forward(frontend, backend, capture, (front, back)).or_else(again_is_fine)?;
+        }
+        if !same && items[1].revents & POLLIN != 0 {
+            forward(backend, frontend, capture, (back, front)).or_else(again_is_fine)?;
+        }
+    }
+}
+
+/// A socket that reported input but had none by the time it was read.
+fn again_is_fine(e: Error) -> Result<()> {
+    match e {
+        Error::Again => Ok(()),
+        other => Err(other),
+    }
+}
