@@ -208,8 +208,10 @@ impl PipeEnd {
         }
         let wake = match &mut self.out {
             Out::Queue(writer) => {
-                for frame in self.outbox.drain(..) {
-                    writer.push(frame);
+                if !self.outbox.is_empty() {
+                    for frame in self.outbox.drain(..) {
+                        writer.push(frame);
+                    }
                 }
                 writer.push(msg);
                 writer.publish()

@@ -192,6 +192,11 @@ impl FairQueue {
         Err(Error::Again)
     }
 
+    /// Drops the remaining frames of the message being received.
+    pub fn skip_rest(&mut self, pipes: &mut Pipes) {
+        while self.more && self.recv(pipes).is_ok() {}
+    }
+
     pub fn has_in(&mut self, pipes: &mut Pipes) -> bool {
         if self.more {
             return true;
