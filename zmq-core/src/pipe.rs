@@ -99,7 +99,10 @@ pub struct Flow {
 
 fn lane(flow: Flow) -> (Out, In) {
     if flow.conflate {
-        let cell = Arc::new(Mutex::new(Latest::default()));
+        let cell = Arc::new(Mutex::new(Latest {
+            reader_waiting: true,
+            ..Latest::default()
+        }));
         (Out::Latest(cell.clone()), In::Latest(cell))
     } else {
         let (writer, reader) = queue::channel(flow.hwm);
@@ -417,8 +420,14 @@ mod tests {
         let (mut a, mut b) = pair(flow(2), flow(0));
         a.attach(writer_box.clone());
         b.attach(reader_box.clone());
+        // A new pipe's reader starts asleep: the first message wakes it,
+        // the second (before it reads) does not.
         a.write(msg(b"1", false)).unwrap();
+        let commands = reader_box.take();
+        assert!(matches!(commands[..], [Command::ActivateRead(id)] if id == b.id()));
+        a.write(msg(b"1b", false)).unwrap();
         assert!(reader_box.take().is_empty(), "reader was not asleep");
+        assert!(read_bytes(&mut b).is_some());
         assert!(read_bytes(&mut b).is_some());
         assert!(matches!(b.read(), Read::Empty));
         a.write(msg(b"2", false)).unwrap();

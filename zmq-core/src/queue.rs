@@ -107,7 +107,10 @@ unsafe impl Sync for Shared {}
 pub fn channel(hwm: u64) -> (Writer, Reader) {
     let first = Chunk::allocate();
     let shared = Arc::new(Shared {
-        published: Padded(AtomicU64::new(0)),
+        // The reader starts asleep, so that the first message wakes it:
+        // sockets that only read when told (PUB taking subscriptions)
+        // learn of a new pipe's first message.
+        published: Padded(AtomicU64::new(ASLEEP)),
         consumed: Padded(AtomicU64::new(0)),
         hwm: AtomicU64::new(hwm),
         spare: AtomicPtr::new(ptr::null_mut()),
