@@ -67,7 +67,9 @@ pub unsafe extern "C" fn zmq_msg_init(msg: *mut zmq_msg_t) -> c_int {
 
 #[no_mangle]
 pub unsafe extern "C" fn zmq_msg_init_size(msg: *mut zmq_msg_t, size: size_t) -> c_int {
-    call_int(|| unsafe { init_with(msg, Msg::with_size(size)) })
+    // SAFETY: the bytes are the C caller's to fill, as zmq_msg_init_size
+    // documents; the library only moves them.
+    call_int(|| unsafe { init_with(msg, Msg::with_size_unfilled(size)) })
 }
 
 #[no_mangle]

@@ -130,15 +130,41 @@ impl Msg {
     /// allocation. A size that cannot be allocated is `NoMemory`, never an
     /// abort.
     pub fn with_size(len: usize) -> Result<Msg> {
+        // SAFETY: the bytes are zeroed, so they are initialised.
+        unsafe { Msg::allocate(len, true) }
+    }
+
+    /// A message of `len` bytes whose content is left as the allocator
+    /// gave it, for `zmq_msg_init_size`: the C caller fills it (libzmq
+    /// leaves it unspecified too), and zeroing large buffers would cost
+    /// more than the message itself.
+    ///
+    /// # Safety
+    /// The caller must write every byte before anything reads them.
+    pub unsafe fn with_size_unfilled(len: usize) -> Result<Msg> {
+        // SAFETY: forwarded to the caller.
+        unsafe { Msg::allocate(len, false) }
+    }
+
+    /// # Safety
+    /// Without `zeroed`, the bytes must be written before they are read.
+    unsafe fn allocate(len: usize, zeroed: bool) -> Result<Msg> {
         let mut msg = Msg::new();
         if len <= INLINE_CAPACITY {
+            // Inline bytes are always zeroed: Msg::new cleared them.
             msg.inline_len = len as u8;
             return Ok(msg);
         }
         let size = OWNED_DATA_OFFSET.checked_add(len).ok_or(Error::NoMemory)?;
         let layout = Layout::from_size_align(size, OWNED_ALIGN).map_err(|_| Error::NoMemory)?;
         // SAFETY: the layout has a non-zero size (it includes the header).
-        let block = unsafe { alloc::alloc_zeroed(layout) };
+        let block = unsafe {
+            if zeroed {
+                alloc::alloc_zeroed(layout)
+            } else {
+                alloc::alloc(layout)
+            }
+        };
         if block.is_null() {
             return Err(Error::NoMemory);
         }
@@ -158,8 +184,14 @@ impl Msg {
 
     /// A message holding a copy of `data`.
     pub fn from_slice(data: &[u8]) -> Result<Msg> {
-        let mut msg = Msg::with_size(data.len())?;
-        msg.as_mut_slice().copy_from_slice(data);
+        // SAFETY: every byte is written by the copy before anything reads.
+        let mut msg = unsafe { Msg::allocate(data.len(), false)? };
+        let len = data.len();
+        if len > 0 {
+            // SAFETY: data_ptr points at `len` writable bytes of the new
+            // message, which cannot overlap the borrowed `data`.
+            unsafe { ptr::copy_nonoverlapping(data.as_ptr(), msg.data_ptr(), len) };
+        }
         Ok(msg)
     }
 
