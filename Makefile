@@ -3,6 +3,7 @@
 #   make                      release library in build/lib (headers stay in include/)
 #   make run                  build, then run a short demonstration program
 #   make test                 Rust tests, exported-symbol check, C tests (also under valgrind)
+#   make lint                 rustfmt and clippy, warnings as errors
 #   make bench                our perf tools on this library and on the system libzmq
 #   make install PREFIX=/usr/local
 #
@@ -20,7 +21,7 @@ CC          ?= cc
 BUILD       := build
 CARGO_OUT   := target/release
 
-.PHONY: all lib run test test-rust test-symbols test-c bench install clean
+.PHONY: all lib run test test-rust test-symbols test-c lint bench install clean
 
 all: lib
 
@@ -47,6 +48,10 @@ test-symbols: lib
 
 test-c: lib
 	bash c-tests/run.sh
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 bench: lib
 	bash perf/bench.sh
