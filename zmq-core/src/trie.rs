@@ -15,9 +15,16 @@
 //! allocates; every walk is iterative (no recursion), so hostile, very deep
 //! subscription sets cannot overflow the stack, not even when dropped.
 //!
-//! Matching policy that depends on socket options (`ZMQ_INVERT_MATCHING`,
-//! `ZMQ_XPUB_VERBOSE`, ...) is the socket's business: these structures only
-//! answer "who is subscribed to a prefix of this message".
+//! Policy that depends on socket options is the socket's business; these
+//! structures answer "who is subscribed to a prefix of this message" and
+//! report the transitions the options care about:
+//!
+//! * `ZMQ_XPUB_VERBOSE` / `ZMQ_XPUB_VERBOSER`: [`MultiTrie::add`] says
+//!   whether the prefix is new, [`MultiTrie::unsubscribe`] whether the
+//!   cancel removed the last subscriber, left others, or found nothing.
+//! * `ZMQ_INVERT_MATCHING`: a SUB delivers when `trie.matches(data) !=
+//!   invert`; a PUB/XPUB sends to [`MultiTrie::non_matching`] instead of
+//!   [`MultiTrie::matching`], passing its attached pipes.
 
 use std::fmt;
 use std::hash::Hash;
@@ -91,11 +98,33 @@ impl<V: Slot> Node<V> {
         if i < self.children.len() && i < self.keys.len() {
             self.keys.remove(i);
             self.children.remove(i);
-            let len = self.children.len();
-            if self.children.capacity() > 8 && len * 4 < self.children.capacity() {
-                self.children.shrink_to(len * 2);
-                self.keys.shrink_to(len * 2);
+            self.shrink_if_sparse();
+        }
+    }
+
+    /// Removes the children left as placeholders (empty label) by
+    /// `Radix::edit_all`, keeping `keys` parallel and the order intact.
+    fn drop_dead_children(&mut self) {
+        let mut kept = 0;
+        for i in 0..self.children.len().min(self.keys.len()) {
+            if !self.children[i].label.is_empty() {
+                self.children.swap(kept, i);
+                self.keys.swap(kept, i);
+                kept += 1;
             }
+        }
+        if kept < self.children.len() {
+            self.children.truncate(kept);
+            self.keys.truncate(kept);
+            self.shrink_if_sparse();
+        }
+    }
+
+    fn shrink_if_sparse(&mut self) {
+        let len = self.children.len();
+        if self.children.capacity() > 8 && len * 4 < self.children.capacity() {
+            self.children.shrink_to(len * 2);
+            self.keys.shrink_to(len * 2);
         }
     }
 }
@@ -255,29 +284,16 @@ impl<V: Slot> Radix<V> {
     }
 
     /// Lets `f` edit every non-vacant value (given its key), then prunes and
-    /// re-compresses the whole tree.
+    /// re-compresses the whole tree. Works in place: one depth-first pass
+    /// that moves each node out of its parent while visiting it and back
+    /// afterwards (or drops it); no per-node allocation.
     fn edit_all(&mut self, mut f: impl FnMut(&[u8], &mut V)) {
-        type Pending<V> = std::iter::Zip<std::vec::IntoIter<u8>, std::vec::IntoIter<Node<V>>>;
         struct Frame<V> {
-            /// The first byte of `node`'s label (0 for the root).
-            first: u8,
             node: Node<V>,
-            pending: Pending<V>,
-            kept_keys: Vec<u8>,
-            kept: Vec<Node<V>>,
+            /// The next child of `node` to visit.
+            next: usize,
+            /// Length of the key down to and including `node`'s label.
             key_len: usize,
-        }
-        fn open<V>(first: u8, mut node: Node<V>, key_len: usize) -> Frame<V> {
-            let keys = mem::take(&mut node.keys);
-            let children = mem::take(&mut node.children);
-            Frame {
-                first,
-                kept_keys: Vec::with_capacity(children.len()),
-                kept: Vec::with_capacity(children.len()),
-                pending: keys.into_iter().zip(children),
-                node,
-                key_len,
-            }
         }
 
         let mut key = Vec::new();
@@ -285,42 +301,52 @@ impl<V: Slot> Radix<V> {
         if !root.value.is_vacant() {
             f(&[], &mut root.value);
         }
-        let mut stack = vec![open(0, root, 0)];
+        let mut stack = vec![Frame {
+            node: root,
+            next: 0,
+            key_len: 0,
+        }];
         loop {
             let Some(top) = stack.last_mut() else {
                 return;
             };
-            if let Some((first, mut child)) = top.pending.next() {
+            if let Some(slot) = top.node.children.get_mut(top.next) {
+                top.next += 1;
+                // A placeholder (empty label) marks the slot while the child
+                // is out; it stays there if the child turns out dead.
+                let mut child = mem::replace(slot, Node::empty());
                 key.truncate(top.key_len);
                 key.extend_from_slice(&child.label);
                 if !child.value.is_vacant() {
                     f(&key, &mut child.value);
                 }
                 let key_len = key.len();
-                stack.push(open(first, child, key_len));
+                stack.push(Frame {
+                    node: child,
+                    next: 0,
+                    key_len,
+                });
                 continue;
             }
             let Some(done) = stack.pop() else {
                 return;
             };
             let mut node = done.node;
-            node.keys = done.kept_keys;
-            node.children = done.kept;
-            match stack.last_mut() {
-                None => {
-                    self.root = node;
-                    return;
+            node.drop_dead_children();
+            let Some(parent) = stack.last_mut() else {
+                self.root = node;
+                return;
+            };
+            if node.value.is_vacant() {
+                if node.children.is_empty() {
+                    // Dead: leave the placeholder in the parent's slot.
+                    continue;
                 }
-                Some(parent) => {
-                    if node.value.is_vacant() {
-                        if node.children.is_empty() {
-                            continue;
-                        }
-                        node.merge_single_child();
-                    }
-                    parent.kept_keys.push(done.first);
-                    parent.kept.push(node);
-                }
+                node.merge_single_child();
+            }
+            let back = parent.next.checked_sub(1);
+            if let Some(slot) = back.and_then(|i| parent.node.children.get_mut(i)) {
+                *slot = node;
             }
         }
     }
@@ -474,8 +500,47 @@ impl fmt::Debug for Trie {
 /// without allocating.
 const INLINE_SETS: usize = 16;
 
+/// What [`MultiTrie::unsubscribe`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Unsubscribed {
+    /// The pipe was not subscribed to that prefix: nothing changed.
+    NotFound,
+    /// The pipe was removed and was the prefix's last subscriber.
+    LastRemoved,
+    /// The pipe was removed; other pipes are still subscribed.
+    OthersRemain,
+}
+
+/// The pipe sets of the subscribed prefixes of a message.
+// A short-lived stack value: boxing the inline array would put an
+// allocation back on the per-message path it exists to avoid.
+#[allow(clippy::large_enum_variant)]
+enum Matched<'a, P> {
+    /// Up to `INLINE_SETS` sorted sets (only the first `.1` are used).
+    Few([&'a [P]; INLINE_SETS], usize),
+    /// Their union, sorted and deduplicated.
+    Many(Vec<P>),
+}
+
+impl<P: Ord> Matched<'_, P> {
+    fn contains(&self, pipe: &P) -> bool {
+        match self {
+            Matched::Few(sets, found) => sets[..(*found).min(INLINE_SETS)]
+                .iter()
+                .any(|set| set.binary_search(pipe).is_ok()),
+            Matched::Many(all) => all.binary_search(pipe).is_ok(),
+        }
+    }
+}
+
 /// The subscription table of a PUB/XPUB socket: for each prefix, the set of
 /// pipes subscribed to it.
+///
+/// As in libzmq, a prefix holds a *set* of pipes, not a count: a pipe that
+/// subscribes twice to the same prefix is recorded once, and a single
+/// cancel from it removes it. (Per-pipe duplicate counting is the
+/// subscriber's business: a SUB only sends a cancel when its own count for
+/// the topic drops to zero.)
 pub struct MultiTrie<P: Copy + Eq + Ord + Hash> {
     /// Each value is a sorted set of pipes without duplicates.
     radix: Radix<Vec<P>>,
@@ -491,8 +556,9 @@ impl<P: Copy + Eq + Ord + Hash> MultiTrie<P> {
         }
     }
 
-    /// Subscribes `pipe` to `prefix` (again subscribing is a no-op). True if
-    /// the prefix had no subscribers before.
+    /// Subscribes `pipe` to `prefix`. True if the prefix had no subscribers
+    /// before. Subscribing a pipe again to the same prefix changes nothing
+    /// (a set, as in libzmq) and returns false.
     pub fn add(&mut self, prefix: &[u8], pipe: P) -> bool {
         let pipes = self.radix.entry(prefix);
         let was_empty = pipes.is_empty();
@@ -507,27 +573,38 @@ impl<P: Copy + Eq + Ord + Hash> MultiTrie<P> {
 
     /// Unsubscribes `pipe` from `prefix`. True if the prefix now has no
     /// subscribers at all; false (nothing changed) if `pipe` was not
-    /// subscribed to it.
+    /// subscribed to it. See [`MultiTrie::unsubscribe`] for the three-way
+    /// answer XPUB needs.
     pub fn remove(&mut self, prefix: &[u8], pipe: P) -> bool {
-        let gone = self
+        self.unsubscribe(prefix, pipe) == Unsubscribed::LastRemoved
+    }
+
+    /// Unsubscribes `pipe` from `prefix` and tells what happened.
+    ///
+    /// libzmq's XPUB passes a cancel upstream unless the answer is
+    /// [`Unsubscribed::OthersRemain`]: a cancel for a subscription the pipe
+    /// never made ([`Unsubscribed::NotFound`]) is passed on too (and with
+    /// `ZMQ_XPUB_VERBOSER`, every cancel is).
+    pub fn unsubscribe(&mut self, prefix: &[u8], pipe: P) -> Unsubscribed {
+        let result = self
             .radix
             .update(prefix, |pipes| match pipes.binary_search(&pipe) {
                 Ok(i) => {
                     pipes.remove(i);
                     if pipes.is_empty() {
                         *pipes = Vec::new();
-                        true
+                        Unsubscribed::LastRemoved
                     } else {
-                        false
+                        Unsubscribed::OthersRemain
                     }
                 }
-                Err(_) => false,
+                Err(_) => Unsubscribed::NotFound,
             })
-            .unwrap_or(false);
-        if gone {
+            .unwrap_or(Unsubscribed::NotFound);
+        if result == Unsubscribed::LastRemoved {
             self.len -= 1;
         }
-        gone
+        result
     }
 
     /// Unsubscribes `pipe` from every prefix; calls `f` with each prefix
@@ -547,10 +624,50 @@ impl<P: Copy + Eq + Ord + Hash> MultiTrie<P> {
         self.len -= gone;
     }
 
-    /// Calls `f` once per distinct pipe subscribed to any prefix of `data`.
+    /// Calls `f` once per distinct pipe subscribed to any prefix of `data`
+    /// (a pipe subscribed to both "a" and "ab" is reported once for "abc").
     /// Allocates only when more than 16 nested prefixes of `data` have
     /// subscribers.
     pub fn matching(&self, data: &[u8], mut f: impl FnMut(P)) {
+        match self.matched(data) {
+            Matched::Few(sets, found) => {
+                let sets = &sets[..found.min(INLINE_SETS)];
+                for (i, pipes) in sets.iter().enumerate() {
+                    for &pipe in pipes.iter() {
+                        let seen = sets[..i]
+                            .iter()
+                            .any(|earlier| earlier.binary_search(&pipe).is_ok());
+                        if !seen {
+                            f(pipe);
+                        }
+                    }
+                }
+            }
+            Matched::Many(all) => all.into_iter().for_each(f),
+        }
+    }
+
+    /// The inverse of [`MultiTrie::matching`], for `ZMQ_INVERT_MATCHING`:
+    /// calls `f` with each pipe of `pipes` (the socket's attached pipes,
+    /// subscribed or not) that is subscribed to no prefix of `data`, in the
+    /// order given (a pipe listed twice is reported twice). Allocates only
+    /// when more than 16 nested prefixes of `data` have subscribers.
+    pub fn non_matching(
+        &self,
+        data: &[u8],
+        pipes: impl IntoIterator<Item = P>,
+        mut f: impl FnMut(P),
+    ) {
+        let matched = self.matched(data);
+        for pipe in pipes {
+            if !matched.contains(&pipe) {
+                f(pipe);
+            }
+        }
+    }
+
+    /// The pipe sets of the subscribed prefixes of `data`.
+    fn matched(&self, data: &[u8]) -> Matched<'_, P> {
         let mut sets: [&[P]; INLINE_SETS] = [&[]; INLINE_SETS];
         let mut found = 0;
         let overflow = self.radix.any_prefix(data, |pipes| {
@@ -561,27 +678,17 @@ impl<P: Copy + Eq + Ord + Hash> MultiTrie<P> {
             found += 1;
             false
         });
-        if overflow {
-            let mut all = Vec::new();
-            self.radix.any_prefix(data, |pipes| {
-                all.extend_from_slice(pipes);
-                false
-            });
-            all.sort_unstable();
-            all.dedup();
-            all.into_iter().for_each(f);
-            return;
+        if !overflow {
+            return Matched::Few(sets, found);
         }
-        for (i, pipes) in sets[..found].iter().enumerate() {
-            for &pipe in pipes.iter() {
-                let seen = sets[..i]
-                    .iter()
-                    .any(|earlier| earlier.binary_search(&pipe).is_ok());
-                if !seen {
-                    f(pipe);
-                }
-            }
-        }
+        let mut all = Vec::new();
+        self.radix.any_prefix(data, |pipes| {
+            all.extend_from_slice(pipes);
+            false
+        });
+        all.sort_unstable();
+        all.dedup();
+        Matched::Many(all)
     }
 
     /// True if `pipe` is subscribed to exactly `prefix`.
@@ -916,13 +1023,14 @@ mod tests {
         assert_eq!(t.node_count(), 1);
     }
 
-    #[test]
-    fn multi_random_against_reference() {
-        let mut rng = Rng(99);
+    /// Drives a MultiTrie and a naive reference side by side.
+    fn multi_against_reference(seed: u64, topic: fn(&mut Rng) -> Vec<u8>) {
+        let mut rng = Rng(seed);
         let mut m = MultiTrie::new();
         let mut reference: BTreeMap<Vec<u8>, BTreeSet<u64>> = BTreeMap::new();
+        let all_pipes: Vec<u64> = (0..7).collect();
         for step in 0..10_000 {
-            let topic = rng.topic();
+            let t = topic(&mut rng);
             let pipe = rng.below(6);
             match rng.below(20) {
                 0 => {
@@ -940,23 +1048,20 @@ mod tests {
                     assert_eq!(lost, expected, "step {step}");
                 }
                 1..=7 => {
-                    let was = reference.get(&topic).is_some_and(|s| s.contains(&pipe));
-                    let gone = m.remove(&topic, pipe);
-                    let mut expect_gone = false;
-                    if was {
-                        if let Some(set) = reference.get_mut(&topic) {
-                            set.remove(&pipe);
-                            if set.is_empty() {
-                                reference.remove(&topic);
-                                expect_gone = true;
-                            }
-                        }
-                    }
-                    assert_eq!(gone, expect_gone, "step {step}");
+                    let removed = reference.get_mut(&t).is_some_and(|set| set.remove(&pipe));
+                    let expected = if !removed {
+                        Unsubscribed::NotFound
+                    } else if reference.get(&t).is_some_and(|set| set.is_empty()) {
+                        reference.remove(&t);
+                        Unsubscribed::LastRemoved
+                    } else {
+                        Unsubscribed::OthersRemain
+                    };
+                    assert_eq!(m.unsubscribe(&t, pipe), expected, "step {step}");
                 }
                 _ => {
-                    let first = m.add(&topic, pipe);
-                    let set = reference.entry(topic.clone()).or_default();
+                    let first = m.add(&t, pipe);
+                    let set = reference.entry(t.clone()).or_default();
                     assert_eq!(first, set.is_empty(), "step {step}");
                     set.insert(pipe);
                 }
@@ -965,7 +1070,7 @@ mod tests {
             if step % 10 == 0 {
                 m.radix.check();
             }
-            let probe = rng.topic();
+            let probe = topic(&mut rng);
             let mut got = matching(&m, &probe);
             let before = got.len();
             got.sort_unstable();
@@ -976,12 +1081,145 @@ mod tests {
                 .filter(|(k, _)| probe.starts_with(k))
                 .flat_map(|(_, s)| s.iter().copied())
                 .collect();
-            assert_eq!(got, expected.into_iter().collect::<Vec<_>>(), "step {step}");
+            assert_eq!(
+                got,
+                expected.iter().copied().collect::<Vec<_>>(),
+                "step {step}"
+            );
+            let mut inverse = Vec::new();
+            m.non_matching(&probe, all_pipes.iter().copied(), |p| inverse.push(p));
+            let expected_inverse: Vec<u64> = all_pipes
+                .iter()
+                .copied()
+                .filter(|p| !expected.contains(p))
+                .collect();
+            assert_eq!(inverse, expected_inverse, "step {step}");
+            if step % 500 == 0 {
+                let mut seen = Vec::new();
+                m.for_each_prefix(|p, pipes| seen.push((p.to_vec(), pipes.to_vec())));
+                let all: Vec<(Vec<u8>, Vec<u64>)> = reference
+                    .iter()
+                    .map(|(k, s)| (k.clone(), s.iter().copied().collect()))
+                    .collect();
+                assert_eq!(seen, all, "step {step}");
+            }
         }
-        let pipes: Vec<u64> = (0..6).collect();
-        for p in pipes {
+        for p in 0..6 {
             m.remove_pipe(p, |_| {});
         }
+        assert!(m.is_empty());
+        assert_eq!(m.node_count(), 1);
+    }
+
+    #[test]
+    fn multi_random_against_reference() {
+        multi_against_reference(99, Rng::topic);
+    }
+
+    #[test]
+    fn multi_random_deeply_nested_against_reference() {
+        // Long topics over two letters: often more than 16 subscribed
+        // prefixes of one message, which takes the allocating path.
+        fn topic(rng: &mut Rng) -> Vec<u8> {
+            let len = rng.below(30) as usize;
+            (0..len).map(|_| b'a' + (rng.below(8) == 0) as u8).collect()
+        }
+        multi_against_reference(0xDEAD_BEEF, topic);
+    }
+
+    #[test]
+    fn unsubscribe_results() {
+        let mut m = MultiTrie::new();
+        assert_eq!(m.unsubscribe(b"a", 1u64), Unsubscribed::NotFound);
+        m.add(b"a", 1);
+        m.add(b"a", 2);
+        m.add(b"abc", 1);
+        // "ab" exists as an inner node only once "abd" splits the edge.
+        m.add(b"abd", 1);
+        assert_eq!(m.unsubscribe(b"ab", 1), Unsubscribed::NotFound);
+        assert_eq!(m.unsubscribe(b"a", 3), Unsubscribed::NotFound);
+        assert_eq!(m.unsubscribe(b"a", 1), Unsubscribed::OthersRemain);
+        assert_eq!(m.unsubscribe(b"a", 1), Unsubscribed::NotFound);
+        assert_eq!(m.unsubscribe(b"a", 2), Unsubscribed::LastRemoved);
+        assert_eq!(m.unsubscribe(b"a", 2), Unsubscribed::NotFound);
+        assert_eq!(m.len(), 2);
+        // Set semantics: two subscribes, one cancel.
+        assert!(m.add(b"x", 5));
+        assert!(!m.add(b"x", 5));
+        assert_eq!(m.unsubscribe(b"x", 5), Unsubscribed::LastRemoved);
+        assert!(!m.has_subscribers(b"x"));
+        m.radix.check();
+    }
+
+    #[test]
+    fn non_matching_for_invert() {
+        let mut m = MultiTrie::new();
+        m.add(b"a", 1u64);
+        m.add(b"ab", 2);
+        m.add(b"b", 3);
+        let pipes = [1u64, 2, 3, 4];
+        let inverse = |m: &MultiTrie<u64>, data: &[u8]| {
+            let mut v = Vec::new();
+            m.non_matching(data, pipes, |p| v.push(p));
+            v
+        };
+        assert_eq!(inverse(&m, b"abc"), vec![3, 4]);
+        assert_eq!(inverse(&m, b"a"), vec![2, 3, 4]);
+        assert_eq!(inverse(&m, b"b"), vec![1, 2, 4]);
+        assert_eq!(inverse(&m, b""), vec![1, 2, 3, 4]);
+        assert_eq!(inverse(&m, b"c"), vec![1, 2, 3, 4]);
+        m.add(b"", 4);
+        assert_eq!(inverse(&m, b"c"), vec![1, 2, 3]);
+        // More nested matching prefixes than the inline buffer holds.
+        let mut deep = MultiTrie::new();
+        let topic = vec![b'q'; 40];
+        for n in 0..40 {
+            deep.add(&topic[..n], 10 + (n % 3) as u64);
+        }
+        deep.add(b"r", 20);
+        let mut v = Vec::new();
+        deep.non_matching(&topic, [20, 10, 13, 11, 12], |p| v.push(p));
+        assert_eq!(v, vec![20, 13]);
+        // Nothing subscribed: everybody gets everything.
+        let empty: MultiTrie<u64> = MultiTrie::new();
+        let mut v = Vec::new();
+        empty.non_matching(b"x", pipes, |p| v.push(p));
+        assert_eq!(v, pipes.to_vec());
+    }
+
+    #[test]
+    fn remove_pipe_prunes_wide_tree_in_place() {
+        let mut m = MultiTrie::new();
+        for b in 0..=255u8 {
+            m.add(&[b], 2u64);
+            m.add(&[b, b, 1], 2);
+            m.add(&[b, b, 2], 2);
+            if b % 64 == 0 {
+                m.add(&[b, b, 2], 1);
+            }
+        }
+        assert_eq!(m.len(), 3 * 256);
+        let mut lost = 0;
+        m.remove_pipe(2, |_| lost += 1);
+        assert_eq!(lost, 3 * 256 - 4);
+        assert_eq!(m.len(), 4);
+        m.radix.check();
+        // Root plus one compressed leaf per survivor.
+        assert_eq!(m.node_count(), 5);
+        assert!(m.radix.root.children.capacity() <= 8);
+        let mut seen = Vec::new();
+        m.for_each_prefix(|p, pipes| seen.push((p.to_vec(), pipes.to_vec())));
+        let expected: Vec<(Vec<u8>, Vec<u64>)> = [0u8, 64, 128, 192]
+            .iter()
+            .map(|&b| (vec![b, b, 2], vec![1]))
+            .collect();
+        assert_eq!(seen, expected);
+        assert_eq!(matching(&m, &[64, 64, 2, 9]), vec![1]);
+        assert!(matching(&m, &[64, 64, 1]).is_empty());
+        // A pipe subscribed nowhere changes nothing.
+        m.remove_pipe(9, |_| panic!("pipe 9 had nothing"));
+        assert_eq!(m.node_count(), 5);
+        m.remove_pipe(1, |_| {});
         assert!(m.is_empty());
         assert_eq!(m.node_count(), 1);
     }

@@ -15,7 +15,7 @@ use super::{FairQueue, Pattern, Pipes};
 use crate::error::{Error, Result};
 use crate::msg::Msg;
 use crate::pipe::{PipeId, Read, WriteError};
-use crate::trie::{MultiTrie, Trie};
+use crate::trie::{MultiTrie, Trie, Unsubscribed};
 
 const SUBSCRIBE_BYTE: u8 = 1;
 const CANCEL_BYTE: u8 = 0;
@@ -87,8 +87,10 @@ impl Publisher {
             let new = self.subscriptions.add(&data[1..], pipe);
             new || self.verbose || self.verboser
         } else {
-            let gone = self.subscriptions.remove(&data[1..], pipe);
-            gone || self.verboser
+            // As libzmq: a cancel goes up unless other pipes keep the topic
+            // (a cancel of something never subscribed goes up too).
+            let result = self.subscriptions.unsubscribe(&data[1..], pipe);
+            result != Unsubscribed::OthersRemain || self.verboser
         };
         if deliver && self.deliver {
             self.pending.push_back((msg, pipe));
@@ -123,15 +125,11 @@ impl Publisher {
     fn choose_targets(&mut self, data: &[u8]) {
         self.targets.clear();
         let targets = &mut self.targets;
-        self.subscriptions.matching(data, |p| targets.push(p));
         if self.invert {
-            let matched = std::mem::take(&mut self.targets);
-            self.targets = self
-                .pipes
-                .iter()
-                .copied()
-                .filter(|p| !matched.contains(p))
-                .collect();
+            self.subscriptions
+                .non_matching(data, self.pipes.iter().copied(), |p| targets.push(p));
+        } else {
+            self.subscriptions.matching(data, |p| targets.push(p));
         }
     }
 
