@@ -48,6 +48,11 @@ int main (void)
     CHECK_EQ_INT (zmq_send (push, "ok", 2, 0), 2);
     CHECK_EQ_INT (zmq_recv (pull, buf, sizeof buf, 0), 2);
     zmq_close (push);
+
+    /* zmq_ctx_term waiting for an open socket is interrupted too, and can
+     * be called again once the socket is closed. */
+    arm ();
+    CHECK_ERRNO (zmq_ctx_term (ctx) == -1, EINTR);
     zmq_close (pull);
     CHECK_EQ_INT (zmq_ctx_term (ctx), 0);
     return test_result ("signal_eintr");

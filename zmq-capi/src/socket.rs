@@ -88,7 +88,8 @@ pub extern "C" fn zmq_init(io_threads: c_int) -> *mut c_void {
 pub extern "C" fn zmq_ctx_term(context_: *mut c_void) -> c_int {
     call_int(|| {
         let (slot, ctx) = context(context_)?;
-        ctx.terminate();
+        // EINTR leaves the context as it is, to be terminated again.
+        ctx.terminate()?;
         // Only the caller that takes the context out gives the slot back.
         if slot
             .value

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use parking_lot::{Condvar, Mutex};
+use parking_lot::Mutex;
 
 use crate::error::{Error, Result};
 use crate::mailbox::{Command, Mailbox};
@@ -73,11 +73,13 @@ struct State {
     terminating: bool,
     endpoints: HashMap<String, InprocPeer>,
     pending: HashMap<String, Vec<Pending>>,
+    /// Signalled when the last socket closes, for a `terminate` sleeping
+    /// on it (an eventfd, so that a signal interrupts the wait).
+    all_closed: Option<Arc<Mailbox>>,
 }
 
 struct Inner {
     state: Mutex<State>,
-    all_closed: Condvar,
 }
 
 /// A context; clones refer to the same one.
@@ -113,8 +115,8 @@ impl Context {
                     terminating: false,
                     endpoints: HashMap::new(),
                     pending: HashMap::new(),
+                    all_closed: None,
                 }),
-                all_closed: Condvar::new(),
             }),
         }
     }
@@ -197,7 +199,9 @@ impl Context {
         s.sockets.remove(&id);
         s.endpoints.retain(|_, peer| peer.socket_id != id);
         if s.sockets.is_empty() {
-            self.inner.all_closed.notify_all();
+            if let Some(signal) = &s.all_closed {
+                signal.send(Command::Stop);
+            }
         }
     }
 
@@ -214,13 +218,31 @@ impl Context {
     }
 
     /// Shuts down, then waits until every socket is closed. `zmq_ctx_term`.
-    pub fn terminate(&self) {
+    /// A signal interrupts the wait with EINTR; calling again resumes it.
+    pub fn terminate(&self) -> Result<()> {
         self.shutdown();
-        let mut s = self.inner.state.lock();
-        while !s.sockets.is_empty() {
-            self.inner.all_closed.wait(&mut s);
+        let signal = {
+            let mut s = self.inner.state.lock();
+            match &s.all_closed {
+                Some(signal) => signal.clone(),
+                None => {
+                    let signal = Arc::new(Mailbox::new()?);
+                    s.all_closed = Some(signal.clone());
+                    signal
+                }
+            }
+        };
+        loop {
+            {
+                let mut s = self.inner.state.lock();
+                if s.sockets.is_empty() {
+                    s.pending.clear();
+                    return Ok(());
+                }
+            }
+            signal.wait(None)?;
+            signal.take();
         }
-        s.pending.clear();
     }
 
     /// Binds an inproc endpoint; returns the ends of connections that were

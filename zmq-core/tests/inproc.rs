@@ -51,7 +51,7 @@ fn pair_talks_both_ways() {
     for s in [a, b, c] {
         s.close().unwrap();
     }
-    ctx.terminate();
+    ctx.terminate().unwrap();
 }
 
 #[test]
@@ -65,7 +65,7 @@ fn connect_before_bind_delivers_queued_messages() {
     assert_eq!(recv(&pull, 0).unwrap(), b"early");
     push.close().unwrap();
     pull.close().unwrap();
-    ctx.terminate();
+    ctx.terminate().unwrap();
 }
 
 #[test]
@@ -87,7 +87,7 @@ fn multipart_is_atomic_and_rcvmore_is_reported() {
     }
     push.close().unwrap();
     pull.close().unwrap();
-    ctx.terminate();
+    ctx.terminate().unwrap();
 }
 
 #[test]
@@ -114,7 +114,7 @@ fn push_blocks_at_the_summed_high_water_mark() {
     send(&push, b"x", DONTWAIT).unwrap();
     push.close().unwrap();
     pull.close().unwrap();
-    ctx.terminate();
+    ctx.terminate().unwrap();
 }
 
 #[test]
@@ -139,7 +139,7 @@ fn push_round_robins_and_pull_fair_queues() {
     for p in pulls {
         p.close().unwrap();
     }
-    ctx.terminate();
+    ctx.terminate().unwrap();
 }
 
 #[test]
@@ -156,7 +156,7 @@ fn term_wakes_blocked_calls_with_eterm() {
         })
     };
     thread::sleep(Duration::from_millis(50));
-    ctx.terminate();
+    ctx.terminate().unwrap();
     assert_eq!(waiter.join().unwrap(), Err(Error::Terminated));
     let s = Socket::new();
     assert_eq!(s.open(&ctx, PULL), Err(Error::Terminated));
@@ -170,7 +170,7 @@ fn closed_sockets_refuse_calls() {
     assert_eq!(s.close(), Err(Error::NotSocket));
     assert_eq!(send(&s, b"x", 0), Err(Error::NotSocket));
     assert_eq!(s.bind("inproc://x"), Err(Error::NotSocket));
-    ctx.terminate();
+    ctx.terminate().unwrap();
 }
 
 #[test]
@@ -189,7 +189,7 @@ fn endpoints_are_checked() {
     assert_eq!(t.disconnect("inproc://taken"), Err(Error::NotFound));
     s.close().unwrap();
     t.close().unwrap();
-    ctx.terminate();
+    ctx.terminate().unwrap();
 }
 
 #[test]
@@ -224,7 +224,7 @@ fn many_threads_lose_and_duplicate_nothing() {
     }
     assert!(seen.iter().all(|&s| s));
     pull.close().unwrap();
-    ctx.terminate();
+    ctx.terminate().unwrap();
 }
 
 #[test]
@@ -240,7 +240,7 @@ fn immediate_queues_nothing_before_the_bind() {
     assert_eq!(recv(&pull, 0).unwrap(), b"kept");
     push.close().unwrap();
     pull.close().unwrap();
-    ctx.terminate();
+    ctx.terminate().unwrap();
 }
 
 #[test]
@@ -258,7 +258,7 @@ fn conflate_keeps_only_the_last_message() {
     assert_eq!(recv(&pull, DONTWAIT), Err(Error::Again));
     push.close().unwrap();
     pull.close().unwrap();
-    ctx.terminate();
+    ctx.terminate().unwrap();
 }
 
 #[test]
@@ -278,7 +278,7 @@ fn linger_zero_discards_unread_messages() {
     kept.close().unwrap();
     assert_eq!(recv(&pull, 0).unwrap(), b"kept");
     pull.close().unwrap();
-    ctx.terminate();
+    ctx.terminate().unwrap();
 }
 
 #[test]
@@ -293,7 +293,7 @@ fn close_from_another_thread_ends_a_blocked_call() {
     thread::sleep(Duration::from_millis(50));
     pull.close().unwrap();
     assert_eq!(waiter.join().unwrap(), Err(Error::NotSocket));
-    ctx.terminate();
+    ctx.terminate().unwrap();
 }
 
 #[test]
@@ -330,5 +330,5 @@ fn one_socket_shared_by_threads_is_serialised() {
     assert_eq!(frames, 4 * 5_000 * 2);
     push.close().unwrap();
     pull.close().unwrap();
-    ctx.terminate();
+    ctx.terminate().unwrap();
 }
