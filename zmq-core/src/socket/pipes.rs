@@ -130,6 +130,16 @@ impl Pipes {
     }
 }
 
+/// The round-robin successor of `i` among `len` entries (no division on
+/// the per-message path).
+fn next_index(i: usize, len: usize) -> usize {
+    if i + 1 >= len {
+        0
+    } else {
+        i + 1
+    }
+}
+
 /// Round-robin over the pipes that may have input; a pipe found empty
 /// leaves the rotation until it is activated again.
 #[derive(Default)]
@@ -177,7 +187,7 @@ impl FairQueue {
                 Read::Msg(msg) => {
                     self.more = msg.more();
                     if !self.more {
-                        self.current = (self.current + 1) % self.active.len();
+                        self.current = next_index(self.current, self.active.len());
                     }
                     return Ok((msg, id));
                 }
@@ -273,7 +283,7 @@ impl LoadBalancer {
                 Ok(()) => {
                     self.more = more;
                     if !more {
-                        self.current = (self.current + 1) % self.active.len();
+                        self.current = next_index(self.current, self.active.len());
                     }
                     return Ok(Some(id));
                 }
