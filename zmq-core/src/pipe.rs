@@ -290,10 +290,13 @@ impl PipeEnd {
     }
 
     pub fn read(&mut self) -> Read {
-        match self.lookahead.take() {
-            Some(msg) => Read::Msg(msg),
-            None => self.pop(),
+        // Checked before taking, so that the usual case moves no message.
+        if self.lookahead.is_some() {
+            if let Some(msg) = self.lookahead.take() {
+                return Read::Msg(msg);
+            }
         }
+        self.pop()
     }
 
     /// Closes this end. Messages already written stay readable by the peer

@@ -161,43 +161,51 @@ impl Core {
         }
     }
 
-    /// Runs the commands waiting in the mailbox; ETERM once stopped.
+    /// Runs the commands waiting in the mailbox; ETERM once stopped. On
+    /// every call's path: the check is inline, the work out of line.
+    #[inline]
     fn process_commands(&mut self) -> Result<()> {
         if self.mailbox.is_signaled() {
-            for command in self.mailbox.take() {
-                match command {
-                    Command::ActivateRead(id) => {
-                        if self.pipes.get(id).is_some() {
-                            self.pattern.read_activated(id, &mut self.pipes);
-                        }
-                    }
-                    Command::ActivateWrite(id) => {
-                        if self.pipes.get(id).is_some() {
-                            self.pattern.write_activated(id, &mut self.pipes);
-                        }
-                    }
-                    Command::Attach(end) => self.attach(end),
-                    Command::PipeTerm(id) => {
-                        if let Some(pipe) = self.pipes.get(id) {
-                            pipe.peer_closed = true;
-                            // What is left to read stays readable; a drained
-                            // pipe goes now.
-                            if pipe.input_closed() {
-                                self.pipes.mark_dead(id);
-                            } else {
-                                self.pattern.read_activated(id, &mut self.pipes);
-                            }
-                        }
-                    }
-                    Command::Stop => self.stopped = true,
-                }
-            }
-            self.reap();
+            self.run_commands();
         }
         if self.stopped {
             return Err(Error::Terminated);
         }
         Ok(())
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn run_commands(&mut self) {
+        for command in self.mailbox.take() {
+            match command {
+                Command::ActivateRead(id) => {
+                    if self.pipes.get(id).is_some() {
+                        self.pattern.read_activated(id, &mut self.pipes);
+                    }
+                }
+                Command::ActivateWrite(id) => {
+                    if self.pipes.get(id).is_some() {
+                        self.pattern.write_activated(id, &mut self.pipes);
+                    }
+                }
+                Command::Attach(end) => self.attach(end),
+                Command::PipeTerm(id) => {
+                    if let Some(pipe) = self.pipes.get(id) {
+                        pipe.peer_closed = true;
+                        // What is left to read stays readable; a drained
+                        // pipe goes now.
+                        if pipe.input_closed() {
+                            self.pipes.mark_dead(id);
+                        } else {
+                            self.pattern.read_activated(id, &mut self.pipes);
+                        }
+                    }
+                }
+                Command::Stop => self.stopped = true,
+            }
+        }
+        self.reap();
     }
 
     fn attach(&mut self, end: PipeEnd) {
@@ -213,7 +221,16 @@ impl Core {
     }
 
     /// Removes the pipes found dead during the last operation.
+    #[inline]
     fn reap(&mut self) {
+        if self.pipes.has_dead() {
+            self.reap_dead();
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn reap_dead(&mut self) {
         while self.pipes.has_dead() {
             let dead = self.pipes.take_dead();
             for id in dead {
