@@ -274,18 +274,6 @@ struct Start {
 // the caller owns what it points to.
 unsafe impl Send for Start {}
 
-/// Blocks every signal in the calling thread, so that signals go to the
-/// application's own threads (libzmq does this in the threads it starts).
-pub(crate) fn block_signals() {
-    // SAFETY: a zeroed sigset_t is valid storage for sigfillset, and the
-    // mask change affects only the calling thread.
-    unsafe {
-        let mut set: libc::sigset_t = std::mem::zeroed();
-        libc::sigfillset(&mut set);
-        libc::pthread_sigmask(libc::SIG_BLOCK, &set, ptr::null_mut());
-    }
-}
-
 #[no_mangle]
 pub unsafe extern "C" fn zmq_threadstart(
     func: Option<unsafe extern "C" fn(arg: *mut c_void)>,
@@ -299,7 +287,8 @@ pub unsafe extern "C" fn zmq_threadstart(
         let thread = std::thread::Builder::new()
             .name("ZMQapp".into())
             .spawn(move || {
-                block_signals();
+                // As libzmq: signals go to the application's own threads.
+                zmq_core::io_thread::block_signals();
                 let start = start;
                 // SAFETY: the caller's thread function, with its argument.
                 unsafe { (start.func)(start.arg) };

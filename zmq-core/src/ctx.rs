@@ -8,6 +8,7 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 
 use crate::error::{Error, Result};
+use crate::io_thread::{IoThread, ThreadSettings};
 use crate::mailbox::{Command, Mailbox};
 use crate::pipe::{self, Flow, PipeEnd, PipeId};
 
@@ -73,6 +74,8 @@ struct State {
     terminating: bool,
     endpoints: HashMap<String, InprocPeer>,
     pending: HashMap<String, Vec<Pending>>,
+    /// The I/O threads, started with the first socket.
+    io_threads_running: Vec<IoThread>,
     /// Signalled when the last socket closes, for a `terminate` sleeping
     /// on it (an eventfd, so that a signal interrupts the wait).
     all_closed: Option<Arc<Mailbox>>,
@@ -116,6 +119,7 @@ impl Context {
                     endpoints: HashMap::new(),
                     pending: HashMap::new(),
                     all_closed: None,
+                    io_threads_running: Vec::new(),
                 }),
             }),
         }
@@ -182,8 +186,29 @@ impl Context {
         if s.terminating {
             return Err(Error::Terminated);
         }
-        let max_sockets = s.max_sockets as usize;
-        let limit = *s.limit.get_or_insert(max_sockets);
+        if s.limit.is_none() {
+            // The first socket starts the context: the socket limit and
+            // the I/O threads are fixed now, as in libzmq.
+            let settings = ThreadSettings {
+                name_prefix: s.thread_name_prefix,
+                affinity: s.thread_affinity.clone(),
+            };
+            let mut started = Vec::new();
+            for index in 0..s.io_threads.max(0) as usize {
+                match IoThread::start(index, &settings) {
+                    Ok(thread) => started.push(thread),
+                    Err(e) => {
+                        for thread in started {
+                            thread.stop();
+                        }
+                        return Err(e);
+                    }
+                }
+            }
+            s.io_threads_running = started;
+            s.limit = Some(s.max_sockets as usize);
+        }
+        let limit = s.limit.unwrap_or(0);
         if s.sockets.len() >= limit {
             return Err(Error::TooManyFiles);
         }
@@ -237,6 +262,11 @@ impl Context {
                 let mut s = self.inner.state.lock();
                 if s.sockets.is_empty() {
                     s.pending.clear();
+                    let threads = std::mem::take(&mut s.io_threads_running);
+                    drop(s);
+                    for thread in threads {
+                        thread.stop();
+                    }
                     return Ok(());
                 }
             }
