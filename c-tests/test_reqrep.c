@@ -177,6 +177,29 @@ static void check_probe_relaxed_correlate (void *ctx)
     zmq_close (router);
 }
 
+static void check_connect_routing_id (void *ctx)
+{
+    char endpoint[64], buf[64];
+    void *a = zmq_socket (ctx, ZMQ_ROUTER);
+    CHECK_EQ_INT (bind_inproc (a, endpoint, sizeof endpoint), 0);
+    void *b = zmq_socket (ctx, ZMQ_ROUTER);
+    CHECK_EQ_INT (zmq_setsockopt (b, ZMQ_ROUTING_ID, "B", 1), 0);
+    CHECK_EQ_INT (set_int (b, ZMQ_ROUTER_MANDATORY, 1), 0);
+    /* The connecting ROUTER names its peer itself and can send at once. */
+    CHECK_EQ_INT (zmq_setsockopt (b, ZMQ_CONNECT_ROUTING_ID, "peerA", 5), 0);
+    CHECK_EQ_INT (zmq_connect (b, endpoint), 0);
+    CHECK_EQ_INT (zmq_send (b, "peerA", 5, ZMQ_SNDMORE), 5);
+    CHECK_EQ_INT (zmq_send (b, "hello", 5, 0), 5);
+    CHECK_EQ_INT (recv_str (a, buf, sizeof buf), 1);
+    CHECK_STR (buf, "B");
+    CHECK_EQ_INT (recv_str (a, buf, sizeof buf), 5);
+    CHECK_STR (buf, "hello");
+    /* Only for that one connect. */
+    CHECK_ERRNO (zmq_send (b, "B", 1, ZMQ_SNDMORE) == -1, EHOSTUNREACH);
+    zmq_close (a);
+    zmq_close (b);
+}
+
 static void check_broker (void *ctx)
 {
     /* REQ -> ROUTER | DEALER -> REP, forwarded by hand. */
@@ -224,6 +247,7 @@ int main (void)
     check_router_dealer (ctx);
     check_probe_relaxed_correlate (ctx);
     check_broker (ctx);
+    check_connect_routing_id (ctx);
 
     /* Bad input: options with wrong lengths, bad routing ids. */
     void *router = zmq_socket (ctx, ZMQ_ROUTER);

@@ -322,6 +322,7 @@ impl Context {
         name: &str,
         connector: InprocPeer,
         immediate: bool,
+        peer_alias: Option<Vec<u8>>,
     ) -> Result<(PipeId, Option<PipeEnd>)> {
         let mut s = self.inner.state.lock();
         if s.terminating {
@@ -330,8 +331,11 @@ impl Context {
         match s.endpoints.get(name).cloned() {
             Some(binder) => {
                 let (to_binder, from_binder) = flows(&connector, &binder);
-                let (mine, theirs) = pipe::pair(to_binder, from_binder);
+                let (mut mine, theirs) = pipe::pair(to_binder, from_binder);
                 mine.set_routing_id(&connector.routing_id);
+                if let Some(alias) = peer_alias {
+                    mine.set_peer_alias(alias);
+                }
                 theirs.set_routing_id(&binder.routing_id);
                 binder.mailbox.send(Command::Attach(theirs));
                 Ok((mine.id(), Some(mine)))
@@ -341,11 +345,14 @@ impl Context {
                     hwm: hwm as u64,
                     conflate,
                 };
-                let (mine, theirs) = pipe::pair(
+                let (mut mine, theirs) = pipe::pair(
                     alone(connector.sndhwm, connector.conflate),
                     alone(connector.rcvhwm, connector.conflate),
                 );
                 mine.set_routing_id(&connector.routing_id);
+                if let Some(alias) = peer_alias {
+                    mine.set_peer_alias(alias);
+                }
                 let id = mine.id();
                 let (mine, held) = if immediate {
                     (None, Some(mine))

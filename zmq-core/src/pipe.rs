@@ -86,6 +86,9 @@ pub struct PipeEnd {
     /// A frame taken by `check_read`, returned by the next `read`.
     lookahead: Option<Msg>,
     input_closed: bool,
+    /// The name this end's socket gives the peer (ZMQ_CONNECT_ROUTING_ID),
+    /// instead of the routing id the peer announces.
+    peer_alias: Option<Vec<u8>>,
     /// The peer sent `PipeTerm`.
     pub(crate) peer_closed: bool,
 }
@@ -127,6 +130,7 @@ pub fn pair(a_to_b: Flow, b_to_a: Flow) -> (PipeEnd, PipeEnd) {
             outbox: Vec::new(),
             lookahead: None,
             input_closed: false,
+            peer_alias: None,
             peer_closed: false,
         }
     };
@@ -153,9 +157,19 @@ impl PipeEnd {
         self.sides[self.side].lock().routing_id = routing_id.to_vec();
     }
 
-    /// The routing id the peer's socket announced (empty if none).
+    /// The routing id of the peer: the name given with
+    /// [`PipeEnd::set_peer_alias`], else what the peer's socket announced
+    /// (empty if none).
     pub fn peer_routing_id(&self) -> Vec<u8> {
-        self.sides[self.peer()].lock().routing_id.clone()
+        match &self.peer_alias {
+            Some(alias) => alias.clone(),
+            None => self.sides[self.peer()].lock().routing_id.clone(),
+        }
+    }
+
+    /// Names the peer locally (ZMQ_CONNECT_ROUTING_ID).
+    pub fn set_peer_alias(&mut self, alias: Vec<u8>) {
+        self.peer_alias = Some(alias);
     }
 
     /// Whether the peer's socket has attached its end.

@@ -267,12 +267,12 @@ impl Core {
 
     fn connect(&mut self, endpoint: &str) -> Result<()> {
         let (_, name) = parse_endpoint(endpoint)?;
-        let mut peer = self.inproc_peer();
-        if let Some(id) = self.options.connect_routing_id.take() {
-            peer.routing_id = id;
-        }
         let immediate = self.options.int(options::IMMEDIATE) != 0;
-        let (id, end) = self.ctx.connect_inproc(name, peer, immediate)?;
+        // ZMQ_CONNECT_ROUTING_ID names the peer of this one connection.
+        let alias = self.options.connect_routing_id.take();
+        let (id, end) = self
+            .ctx
+            .connect_inproc(name, self.inproc_peer(), immediate, alias)?;
         self.connections.push((endpoint.to_owned(), id));
         if let Some(end) = end {
             self.attach(end);

@@ -110,7 +110,7 @@ pub struct Options {
     pub maxmsgsize: i64,
     /// This socket's routing id (ZMQ_ROUTING_ID), announced to peers.
     pub routing_id: Vec<u8>,
-    /// The routing id to give the peer of the next connect.
+    /// The routing id under which the next connect's peer is known.
     pub connect_routing_id: Option<Vec<u8>>,
 }
 
