@@ -12,26 +12,79 @@ static void *increment (void *counter)
     return NULL;
 }
 
+/* Up then down again: the total comes back to where it was. */
+static void *up_and_down (void *counter)
+{
+    for (int i = 0; i < INCREMENTS / 2; i++)
+        zmq_atomic_counter_inc (counter);
+    for (int i = 0; i < INCREMENTS / 2; i++)
+        zmq_atomic_counter_dec (counter);
+    return NULL;
+}
+
+static void run_threads (void *(*body) (void *), void *counter)
+{
+    pthread_t threads[THREADS];
+    int started[THREADS];
+    for (int i = 0; i < THREADS; i++)
+        started[i] = pthread_create (&threads[i], NULL, body, counter) == 0;
+    for (int i = 0; i < THREADS; i++) {
+        CHECK (started[i]);
+        if (started[i])
+            pthread_join (threads[i], NULL);
+    }
+}
+
 int main (void)
 {
     void *counter = zmq_atomic_counter_new ();
     REQUIRE (counter != NULL);
     CHECK_EQ_INT (zmq_atomic_counter_value (counter), 0);
+
+    /* inc answers the value before the increment. */
     CHECK_EQ_INT (zmq_atomic_counter_inc (counter), 0);
     CHECK_EQ_INT (zmq_atomic_counter_inc (counter), 1);
+    CHECK_EQ_INT (zmq_atomic_counter_inc (counter), 2);
+    CHECK_EQ_INT (zmq_atomic_counter_value (counter), 3);
+
+    /* dec answers 1 while the counter stays above zero, 0 when it gets
+     * there. */
+    CHECK_EQ_INT (zmq_atomic_counter_dec (counter), 1);
     CHECK_EQ_INT (zmq_atomic_counter_value (counter), 2);
     CHECK_EQ_INT (zmq_atomic_counter_dec (counter), 1);
+    CHECK_EQ_INT (zmq_atomic_counter_value (counter), 1);
     CHECK_EQ_INT (zmq_atomic_counter_dec (counter), 0);
     CHECK_EQ_INT (zmq_atomic_counter_value (counter), 0);
+
+    /* set replaces the value. */
     zmq_atomic_counter_set (counter, 42);
     CHECK_EQ_INT (zmq_atomic_counter_value (counter), 42);
+    CHECK_EQ_INT (zmq_atomic_counter_inc (counter), 42);
+    CHECK_EQ_INT (zmq_atomic_counter_value (counter), 43);
+    zmq_atomic_counter_set (counter, 1);
+    CHECK_EQ_INT (zmq_atomic_counter_dec (counter), 0);
+    zmq_atomic_counter_set (counter, 1000000);
+    CHECK_EQ_INT (zmq_atomic_counter_value (counter), 1000000);
     zmq_atomic_counter_set (counter, 0);
+    CHECK_EQ_INT (zmq_atomic_counter_value (counter), 0);
 
-    pthread_t threads[THREADS];
-    for (int i = 0; i < THREADS; i++)
-        pthread_create (&threads[i], NULL, increment, counter);
-    for (int i = 0; i < THREADS; i++)
-        pthread_join (threads[i], NULL);
+    /* Counters are independent of each other. */
+    void *other = zmq_atomic_counter_new ();
+    REQUIRE (other != NULL);
+    CHECK (other != counter);
+    zmq_atomic_counter_set (other, 7);
+    zmq_atomic_counter_inc (counter);
+    CHECK_EQ_INT (zmq_atomic_counter_value (other), 7);
+    CHECK_EQ_INT (zmq_atomic_counter_value (counter), 1);
+    zmq_atomic_counter_destroy (&other);
+    CHECK (other == NULL);
+    CHECK_EQ_INT (zmq_atomic_counter_value (counter), 1);
+
+    /* No increment is lost between threads. */
+    zmq_atomic_counter_set (counter, 0);
+    run_threads (increment, counter);
+    CHECK_EQ_INT (zmq_atomic_counter_value (counter), THREADS * INCREMENTS);
+    run_threads (up_and_down, counter);
     CHECK_EQ_INT (zmq_atomic_counter_value (counter), THREADS * INCREMENTS);
 
     zmq_atomic_counter_destroy (&counter);
@@ -46,6 +99,7 @@ int main (void)
     zmq_atomic_counter_destroy (NULL);
     void *none = NULL;
     zmq_atomic_counter_destroy (&none);
+    CHECK (none == NULL);
     _Alignas (8) unsigned char foreign[64];
     memset (foreign, 0x11, sizeof foreign);
     CHECK_EQ_INT (zmq_atomic_counter_inc (foreign), 0);

@@ -1,5 +1,11 @@
-/* A small harness for the C tests: checks count and report failures
- * without stopping, and test_result() turns them into the exit status. */
+/* A small harness for the C tests. CHECK, CHECK_EQ_INT, CHECK_EQ_PTR,
+ * CHECK_STR and CHECK_ERRNO count a check and, when it fails, print
+ * file:line and the values without stopping; REQUIRE stops main() at once.
+ * `return test_result ("name");` prints "name: N checks, M failed" and
+ * gives the exit status (non-zero when any check failed).
+ *
+ * Time may only be checked from below (a sleep lasts at least as long as
+ * asked): machines and valgrind are slow in ways no upper bound survives. */
 #ifndef TESTUTIL_H
 #define TESTUTIL_H
 
@@ -7,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <zmq.h>
 
 static int checks_run;
@@ -44,6 +51,17 @@ static int checks_failed;
         }                                                                      \
     } while (0)
 
+#define CHECK_EQ_PTR(actual, expected)                                         \
+    do {                                                                       \
+        const void *a_ = (actual), *e_ = (expected);                           \
+        checks_run++;                                                          \
+        if (a_ != e_) {                                                        \
+            checks_failed++;                                                   \
+            fprintf (stderr, "%s:%d: %s is %p, expected %p\n", __FILE__,      \
+                     __LINE__, #actual, a_, e_);                               \
+        }                                                                      \
+    } while (0)
+
 /* `failed` is true when the call reported failure; errno must then be
  * `expected_errno`. */
 #define CHECK_ERRNO(failed, expected_errno)                                    \
@@ -74,6 +92,14 @@ static inline int test_result (const char *name)
 {
     printf ("%s: %d checks, %d failed\n", name, checks_run, checks_failed);
     return checks_failed == 0 ? 0 : 1;
+}
+
+/* Microseconds on the monotonic clock: for lower bounds on elapsed time. */
+static inline long long now_usec (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (long long) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 /* Binds `s` to a fresh inproc endpoint (unique in the process) and stores

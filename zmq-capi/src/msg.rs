@@ -44,14 +44,19 @@ pub(crate) unsafe fn live_mut<'a>(msg: *mut zmq_msg_t) -> Result<&'a mut Msg> {
 ///
 /// # Safety
 /// `msg` must be NULL or point to writable `zmq_msg_t` storage.
-pub(crate) unsafe fn init_with(msg: *mut zmq_msg_t, value: Result<Msg>) -> Result<()> {
+pub(crate) unsafe fn init_with(
+    msg: *mut zmq_msg_t,
+    make: impl FnOnce() -> Result<Msg>,
+) -> Result<()> {
     let slot = msg.cast::<Msg>();
+    // Checked before the message is made: a message over a caller's buffer
+    // must not exist (and free it) when the call fails.
     if slot.is_null() || !slot.is_aligned() {
         return Err(Error::Fault);
     }
     // A failed initialisation still leaves a valid empty message, so that
     // the usual zmq_msg_close in the caller's cleanup succeeds.
-    let (value, result) = match value {
+    let (value, result) = match make() {
         Ok(m) => (m, Ok(())),
         Err(e) => (Msg::new(), Err(e)),
     };
@@ -62,14 +67,14 @@ pub(crate) unsafe fn init_with(msg: *mut zmq_msg_t, value: Result<Msg>) -> Resul
 
 #[no_mangle]
 pub unsafe extern "C" fn zmq_msg_init(msg: *mut zmq_msg_t) -> c_int {
-    call_int(|| unsafe { init_with(msg, Ok(Msg::new())) })
+    call_int(|| unsafe { init_with(msg, || Ok(Msg::new())) })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn zmq_msg_init_size(msg: *mut zmq_msg_t, size: size_t) -> c_int {
     // SAFETY: the bytes are the C caller's to fill, as zmq_msg_init_size
     // documents; the library only moves them.
-    call_int(|| unsafe { init_with(msg, Msg::with_size_unfilled(size)) })
+    call_int(|| unsafe { init_with(msg, || Msg::with_size_unfilled(size)) })
 }
 
 #[no_mangle]
@@ -81,7 +86,11 @@ pub unsafe extern "C" fn zmq_msg_init_data(
     hint: *mut c_void,
 ) -> c_int {
     // SAFETY: the caller keeps `data` valid until `ffn` runs (man page).
-    call_int(|| unsafe { init_with(msg, Msg::from_caller_buffer(data.cast(), size, ffn, hint)) })
+    call_int(|| unsafe {
+        init_with(msg, || {
+            Msg::from_caller_buffer(data.cast(), size, ffn, hint)
+        })
+    })
 }
 
 #[no_mangle]
@@ -152,8 +161,9 @@ pub unsafe extern "C" fn zmq_msg_get(msg: *const zmq_msg_t, property: c_int) -> 
         match property {
             ZMQ_MORE => Ok(c_int::from(msg.more())),
             ZMQ_SHARED => Ok(c_int::from(msg.is_shared())),
-            // Messages remember no source descriptor.
-            ZMQ_SRCFD => Ok(-1),
+            // Messages remember no source descriptor: -1 and EINVAL, as
+            // libzmq answers for a message not read from a socket.
+            ZMQ_SRCFD => Err(Error::Invalid),
             _ => Err(Error::Invalid),
         }
     })
