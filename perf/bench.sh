@@ -40,3 +40,24 @@ for size in 8 64 1024; do
     b=$(measure system inproc_lat "$size" 100000 'latency')
     printf '%-12s %8s %13s us %13s us %8s\n' inproc_lat "$size" "$a" "$b" "$(ratio "$b" "$a")"
 done
+
+# Instructions per message counted by callgrind: repeatable whatever else
+# the machine is doing (lower is better; the ratio is libzmq / ours).
+if command -v valgrind >/dev/null 2>&1; then
+    instructions() { # which size count
+        local out=build/perf/callgrind.$1.$2
+        if [ "$1" = ours ]; then
+            LD_LIBRARY_PATH=build/lib valgrind --tool=callgrind --callgrind-out-file="$out" \
+                build/perf/ours/inproc_thr "$2" "$3" >/dev/null 2>&1
+        else
+            valgrind --tool=callgrind --callgrind-out-file="$out" \
+                build/perf/system/inproc_thr "$2" "$3" >/dev/null 2>&1
+        fi
+        awk -v n="$3" '/^summary:/ {printf "%.0f", $2 / n}' "$out"
+    }
+    for size in 8 64 1024; do
+        a=$(instructions ours "$size" 100000)
+        b=$(instructions system "$size" 100000)
+        printf '%-12s %8s %10s instr/msg %8s instr/msg %8s\n' inproc_instr "$size" "$a" "$b" "$(ratio "$b" "$a")"
+    done
+fi
