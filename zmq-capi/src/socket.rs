@@ -207,36 +207,39 @@ pub unsafe extern "C" fn zmq_getsockopt(
     })
 }
 
-#[no_mangle]
-pub unsafe extern "C" fn zmq_bind(s: *mut c_void, addr: *const c_char) -> c_int {
+/// Runs an endpoint operation (bind, connect, unbind, disconnect).
+///
+/// # Safety
+/// `addr` must be NULL or NUL-terminated.
+unsafe fn on_endpoint(
+    s: *mut c_void,
+    addr: *const c_char,
+    op: fn(&Socket, &str) -> Result<()>,
+) -> c_int {
     call_int(|| {
         let slot = socket(s)?;
-        slot.value.bind(unsafe { text(addr)? })
+        op(&slot.value, unsafe { text(addr)? })
     })
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn zmq_bind(s: *mut c_void, addr: *const c_char) -> c_int {
+    unsafe { on_endpoint(s, addr, Socket::bind) }
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn zmq_connect(s: *mut c_void, addr: *const c_char) -> c_int {
-    call_int(|| {
-        let slot = socket(s)?;
-        slot.value.connect(unsafe { text(addr)? })
-    })
+    unsafe { on_endpoint(s, addr, Socket::connect) }
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn zmq_unbind(s: *mut c_void, addr: *const c_char) -> c_int {
-    call_int(|| {
-        let slot = socket(s)?;
-        slot.value.unbind(unsafe { text(addr)? })
-    })
+    unsafe { on_endpoint(s, addr, Socket::unbind) }
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn zmq_disconnect(s: *mut c_void, addr: *const c_char) -> c_int {
-    call_int(|| {
-        let slot = socket(s)?;
-        slot.value.disconnect(unsafe { text(addr)? })
-    })
+    unsafe { on_endpoint(s, addr, Socket::disconnect) }
 }
 
 // ---- Sending and receiving ----

@@ -197,26 +197,26 @@ impl Publisher {
     }
 }
 
-/// PUB: sends to matching subscribers, drops for those at their HWM,
-/// never receives.
-pub struct Pub(Publisher);
+/// PUB and XPUB: send to matching subscribers, dropping for those at
+/// their HWM; XPUB also delivers the subscriptions to the application
+/// (PUB never receives).
+pub struct PubSocket(Publisher);
 
-impl Default for Pub {
-    fn default() -> Pub {
-        Pub(Publisher::new(false))
+impl PubSocket {
+    pub fn publisher() -> PubSocket {
+        PubSocket(Publisher::new(false))
+    }
+
+    pub fn xpub() -> PubSocket {
+        PubSocket(Publisher::new(true))
+    }
+
+    fn is_xpub(&self) -> bool {
+        self.0.deliver
     }
 }
 
-/// XPUB: PUB that also delivers subscriptions to the application.
-pub struct XPub(Publisher);
-
-impl Default for XPub {
-    fn default() -> XPub {
-        XPub(Publisher::new(true))
-    }
-}
-
-impl Pattern for Pub {
+impl Pattern for PubSocket {
     fn attach(&mut self, id: PipeId, pipes: &mut Pipes) -> bool {
         self.0.attach(id, pipes);
         true
@@ -227,48 +227,9 @@ impl Pattern for Pub {
     }
 
     fn recv(&mut self, _pipes: &mut Pipes) -> Result<Msg> {
-        Err(Error::NotSupported)
-    }
-
-    fn has_in(&mut self, _pipes: &mut Pipes) -> bool {
-        false
-    }
-
-    fn has_out(&mut self, pipes: &mut Pipes) -> bool {
-        self.0.has_out(pipes)
-    }
-
-    fn read_activated(&mut self, id: PipeId, pipes: &mut Pipes) {
-        self.0.read_upstream(id, pipes);
-    }
-
-    fn write_activated(&mut self, _id: PipeId, _pipes: &mut Pipes) {}
-
-    fn terminated(&mut self, id: PipeId, _pipes: &mut Pipes) {
-        self.0.terminated(id);
-    }
-
-    fn set_option(&mut self, option: i32, value: &[u8], _pipes: &mut Pipes) -> Result<bool> {
-        match option {
-            // PUB has no XPUB options (libzmq accepts these on XPUB only).
-            XPUB_VERBOSE | XPUB_VERBOSER | XPUB_MANUAL | XPUB_WELCOME_MSG | SUBSCRIBE
-            | UNSUBSCRIBE => Ok(false),
-            _ => self.0.set_option(option, value),
+        if !self.is_xpub() {
+            return Err(Error::NotSupported);
         }
-    }
-}
-
-impl Pattern for XPub {
-    fn attach(&mut self, id: PipeId, pipes: &mut Pipes) -> bool {
-        self.0.attach(id, pipes);
-        true
-    }
-
-    fn send(&mut self, msg: &mut Msg, pipes: &mut Pipes) -> Result<()> {
-        self.0.send(msg, pipes)
-    }
-
-    fn recv(&mut self, _pipes: &mut Pipes) -> Result<Msg> {
         let (msg, pipe) = self.0.pending.pop_front().ok_or(Error::Again)?;
         self.0.last_pipe = Some(pipe);
         Ok(msg)
@@ -293,6 +254,13 @@ impl Pattern for XPub {
     }
 
     fn set_option(&mut self, option: i32, value: &[u8], _pipes: &mut Pipes) -> Result<bool> {
+        let xpub_only = matches!(
+            option,
+            XPUB_VERBOSE | XPUB_VERBOSER | XPUB_MANUAL | XPUB_WELCOME_MSG | SUBSCRIBE | UNSUBSCRIBE
+        );
+        if xpub_only && !self.is_xpub() {
+            return Ok(false);
+        }
         self.0.set_option(option, value)
     }
 }
@@ -410,100 +378,77 @@ impl Subscriber {
     }
 }
 
-/// SUB: filters by its subscriptions (ZMQ_SUBSCRIBE / ZMQ_UNSUBSCRIBE);
-/// never sends.
-#[derive(Default)]
-pub struct Sub(Subscriber);
+/// SUB and XSUB: filter what arrives by their subscriptions. SUB takes
+/// them as ZMQ_SUBSCRIBE / ZMQ_UNSUBSCRIBE and never sends; XSUB takes
+/// them as messages the application sends.
+pub struct SubSocket {
+    inner: Subscriber,
+    xsub: bool,
+}
 
-/// XSUB: subscriptions are messages the application sends.
-#[derive(Default)]
-pub struct XSub(Subscriber);
-
-impl Pattern for Sub {
-    fn attach(&mut self, id: PipeId, pipes: &mut Pipes) -> bool {
-        self.0.attach(id, pipes);
-        true
+impl SubSocket {
+    pub fn subscriber() -> SubSocket {
+        SubSocket {
+            inner: Subscriber::default(),
+            xsub: false,
+        }
     }
 
-    fn send(&mut self, _msg: &mut Msg, _pipes: &mut Pipes) -> Result<()> {
-        Err(Error::NotSupported)
-    }
-
-    fn recv(&mut self, pipes: &mut Pipes) -> Result<Msg> {
-        self.0.recv(pipes)
-    }
-
-    fn has_in(&mut self, pipes: &mut Pipes) -> bool {
-        self.0.has_in(pipes)
-    }
-
-    fn has_out(&mut self, _pipes: &mut Pipes) -> bool {
-        false
-    }
-
-    fn read_activated(&mut self, id: PipeId, _pipes: &mut Pipes) {
-        self.0.fq.activate(id);
-    }
-
-    fn write_activated(&mut self, _id: PipeId, _pipes: &mut Pipes) {}
-
-    fn terminated(&mut self, id: PipeId, _pipes: &mut Pipes) {
-        self.0.terminated(id);
-    }
-
-    fn set_option(&mut self, option: i32, value: &[u8], pipes: &mut Pipes) -> Result<bool> {
-        let kind = match option {
-            SUBSCRIBE => SUBSCRIBE_BYTE,
-            UNSUBSCRIBE => CANCEL_BYTE,
-            INVERT_MATCHING => {
-                self.0.invert = bool_option(value)?;
-                return Ok(true);
-            }
-            _ => return Ok(false),
-        };
-        let mut msg = subscription_message(kind, value)?;
-        self.0.send(&mut msg, pipes)?;
-        Ok(true)
+    pub fn xsub() -> SubSocket {
+        SubSocket {
+            inner: Subscriber::default(),
+            xsub: true,
+        }
     }
 }
 
-impl Pattern for XSub {
+impl Pattern for SubSocket {
     fn attach(&mut self, id: PipeId, pipes: &mut Pipes) -> bool {
-        self.0.attach(id, pipes);
+        self.inner.attach(id, pipes);
         true
     }
 
     fn send(&mut self, msg: &mut Msg, pipes: &mut Pipes) -> Result<()> {
-        self.0.send(msg, pipes)
+        if !self.xsub {
+            return Err(Error::NotSupported);
+        }
+        self.inner.send(msg, pipes)
     }
 
     fn recv(&mut self, pipes: &mut Pipes) -> Result<Msg> {
-        self.0.recv(pipes)
+        self.inner.recv(pipes)
     }
 
     fn has_in(&mut self, pipes: &mut Pipes) -> bool {
-        self.0.has_in(pipes)
+        self.inner.has_in(pipes)
     }
 
     fn has_out(&mut self, _pipes: &mut Pipes) -> bool {
-        true
+        self.xsub
     }
 
     fn read_activated(&mut self, id: PipeId, _pipes: &mut Pipes) {
-        self.0.fq.activate(id);
+        self.inner.fq.activate(id);
     }
 
     fn write_activated(&mut self, _id: PipeId, _pipes: &mut Pipes) {}
 
     fn terminated(&mut self, id: PipeId, _pipes: &mut Pipes) {
-        self.0.terminated(id);
+        self.inner.terminated(id);
     }
 
-    fn set_option(&mut self, option: i32, value: &[u8], _pipes: &mut Pipes) -> Result<bool> {
-        match option {
-            INVERT_MATCHING => self.0.invert = bool_option(value)?,
+    fn set_option(&mut self, option: i32, value: &[u8], pipes: &mut Pipes) -> Result<bool> {
+        let kind = match option {
+            INVERT_MATCHING => {
+                self.inner.invert = bool_option(value)?;
+                return Ok(true);
+            }
+            SUBSCRIBE if !self.xsub => SUBSCRIBE_BYTE,
+            UNSUBSCRIBE if !self.xsub => CANCEL_BYTE,
             _ => return Ok(false),
-        }
+        };
+        let mut msg = subscription_message(kind, value)?;
+        self.inner.send(&mut msg, pipes)?;
         Ok(true)
     }
 }
