@@ -130,47 +130,42 @@ impl Pipes {
     }
 }
 
-/// The round-robin successor of `i` among `len` entries (no division on
-/// the per-message path).
-fn next_index(i: usize, len: usize) -> usize {
-    if i + 1 >= len {
-        0
-    } else {
-        i + 1
-    }
-}
-
-/// Round-robin over the pipes that may have input; a pipe found empty
-/// leaves the rotation until it is activated again.
+/// The pipes taking turns in a fair-queue or load-balancer: a pipe leaves
+/// the rotation when it runs dry or full, and comes back when activated.
 #[derive(Default)]
-pub struct FairQueue {
+struct Rotation {
     active: Vec<PipeId>,
     current: usize,
-    /// In the middle of a multipart message from `active[current]`.
-    more: bool,
 }
 
-impl FairQueue {
-    pub fn attach(&mut self, id: PipeId) {
-        self.activate(id);
+impl Rotation {
+    fn current(&self) -> Option<PipeId> {
+        self.active.get(self.current).copied()
     }
 
-    pub fn activate(&mut self, id: PipeId) {
+    fn activate(&mut self, id: PipeId) {
         if !self.active.contains(&id) {
             self.active.push(id);
         }
     }
 
-    pub fn terminated(&mut self, id: PipeId) {
-        if let Some(i) = self.active.iter().position(|&p| p == id) {
-            if i == self.current && self.more {
-                self.more = false;
+    /// Takes `id` out; true if it was the current pipe.
+    fn remove(&mut self, id: PipeId) -> bool {
+        match self.active.iter().position(|&p| p == id) {
+            Some(i) => {
+                let was_current = i == self.current;
+                self.remove_at(i);
+                was_current
             }
-            self.deactivate_at(i);
+            None => false,
         }
     }
 
-    fn deactivate_at(&mut self, i: usize) {
+    fn remove_current(&mut self) {
+        self.remove_at(self.current);
+    }
+
+    fn remove_at(&mut self, i: usize) {
         self.active.remove(i);
         if i < self.current {
             self.current -= 1;
@@ -180,14 +175,48 @@ impl FairQueue {
         }
     }
 
+    /// Moves to the next pipe (no division on the per-message path).
+    fn advance(&mut self) {
+        self.current = if self.current + 1 >= self.active.len() {
+            0
+        } else {
+            self.current + 1
+        };
+    }
+}
+
+/// Round-robin over the pipes that may have input; a pipe found empty
+/// leaves the rotation until it is activated again.
+#[derive(Default)]
+pub struct FairQueue {
+    rotation: Rotation,
+    /// In the middle of a multipart message from the current pipe.
+    more: bool,
+}
+
+impl FairQueue {
+    pub fn attach(&mut self, id: PipeId) {
+        self.activate(id);
+    }
+
+    pub fn activate(&mut self, id: PipeId) {
+        self.rotation.activate(id);
+    }
+
+    pub fn terminated(&mut self, id: PipeId) {
+        if self.rotation.remove(id) {
+            self.more = false;
+        }
+    }
+
     /// The next frame and the pipe it came from.
     pub fn recv(&mut self, pipes: &mut Pipes) -> Result<(Msg, PipeId)> {
-        while let Some(&id) = self.active.get(self.current) {
+        while let Some(id) = self.rotation.current() {
             match pipes.read(id) {
                 Read::Msg(msg) => {
                     self.more = msg.more();
                     if !self.more {
-                        self.current = next_index(self.current, self.active.len());
+                        self.rotation.advance();
                     }
                     return Ok((msg, id));
                 }
@@ -195,7 +224,7 @@ impl FairQueue {
                 // the middle of one; a closed one loses its tail.
                 Read::Empty | Read::Closed => {
                     self.more = false;
-                    self.deactivate_at(self.current);
+                    self.rotation.remove_current();
                 }
             }
         }
@@ -211,11 +240,11 @@ impl FairQueue {
         if self.more {
             return true;
         }
-        while let Some(&id) = self.active.get(self.current) {
+        while let Some(id) = self.rotation.current() {
             if pipes.check_read(id) {
                 return true;
             }
-            self.deactivate_at(self.current);
+            self.rotation.remove_current();
         }
         false
     }
@@ -225,9 +254,8 @@ impl FairQueue {
 /// rotation until it is activated again.
 #[derive(Default)]
 pub struct LoadBalancer {
-    active: Vec<PipeId>,
-    current: usize,
-    /// In the middle of a multipart message to `active[current]`.
+    rotation: Rotation,
+    /// In the middle of a multipart message to the current pipe.
     more: bool,
     /// The pipe of the current message died: drop its remaining frames.
     dropping: bool,
@@ -239,28 +267,14 @@ impl LoadBalancer {
     }
 
     pub fn activate(&mut self, id: PipeId) {
-        if !self.active.contains(&id) {
-            self.active.push(id);
-        }
+        self.rotation.activate(id);
     }
 
     pub fn terminated(&mut self, id: PipeId) {
-        if let Some(i) = self.active.iter().position(|&p| p == id) {
-            if i == self.current && self.more {
-                self.dropping = true;
-                self.more = false;
-            }
-            self.deactivate_at(i);
-        }
-    }
-
-    fn deactivate_at(&mut self, i: usize) {
-        self.active.remove(i);
-        if i < self.current {
-            self.current -= 1;
-        }
-        if self.current >= self.active.len() {
-            self.current = 0;
+        if self.rotation.remove(id) && self.more {
+            // The rest of the message being sent has nowhere to go.
+            self.dropping = true;
+            self.more = false;
         }
     }
 
@@ -277,13 +291,13 @@ impl LoadBalancer {
             std::mem::take(msg);
             return Ok(None);
         }
-        while let Some(&id) = self.active.get(self.current) {
+        while let Some(id) = self.rotation.current() {
             let more = msg.more();
             match pipes.write(id, std::mem::take(msg)) {
                 Ok(()) => {
                     self.more = more;
                     if !more {
-                        self.current = next_index(self.current, self.active.len());
+                        self.rotation.advance();
                     }
                     return Ok(Some(id));
                 }
@@ -291,7 +305,7 @@ impl LoadBalancer {
                     *msg = returned;
                     let was_more = self.more;
                     self.more = false;
-                    self.deactivate_at(self.current);
+                    self.rotation.remove_current();
                     if was_more && error == WriteError::Closed {
                         // The message's first frames went to a pipe that
                         // died: drop the rest of it.
@@ -309,11 +323,11 @@ impl LoadBalancer {
         if self.more {
             return true;
         }
-        while let Some(&id) = self.active.get(self.current) {
+        while let Some(id) = self.rotation.current() {
             if pipes.check_write(id) {
                 return true;
             }
-            self.deactivate_at(self.current);
+            self.rotation.remove_current();
         }
         false
     }
