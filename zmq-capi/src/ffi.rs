@@ -38,3 +38,35 @@ pub fn call<T>(failed: T, f: impl FnOnce() -> Result<T>) -> T {
 pub fn call_int(f: impl FnOnce() -> Result<()>) -> c_int {
     call(-1, || f().map(|()| 0))
 }
+
+/// The caller's `len` items at `ptr`: empty when `len` is 0 (whatever the
+/// pointer), `null_error` for NULL with a length.
+///
+/// # Safety
+/// A non-null `ptr` with a non-zero `len` must be valid for reads of `len`
+/// items for as long as the slice is used.
+pub unsafe fn slice<'a, T>(ptr: *const T, len: usize, null_error: Error) -> Result<&'a [T]> {
+    if len == 0 {
+        return Ok(&[]);
+    }
+    if ptr.is_null() {
+        return Err(null_error);
+    }
+    // SAFETY: per the contract.
+    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
+}
+
+/// [`slice`], writable.
+///
+/// # Safety
+/// As [`slice`], for writes too, with no other reference to the items.
+pub unsafe fn slice_mut<'a, T>(ptr: *mut T, len: usize, null_error: Error) -> Result<&'a mut [T]> {
+    if len == 0 {
+        return Ok(&mut []);
+    }
+    if ptr.is_null() {
+        return Err(null_error);
+    }
+    // SAFETY: per the contract.
+    Ok(unsafe { std::slice::from_raw_parts_mut(ptr, len) })
+}

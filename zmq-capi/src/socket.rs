@@ -13,7 +13,7 @@ use zmq_core::proxy::proxy;
 use zmq_core::socket::{Socket, SNDMORE};
 use zmq_core::{Error, Msg, Result};
 
-use crate::ffi::{call, call_int};
+use crate::ffi::{call, call_int, slice, slice_mut};
 use crate::handle::{Pool, Slot};
 use crate::msg::live_mut;
 use crate::{zmq_msg_t, zmq_pollitem_t};
@@ -169,15 +169,8 @@ pub unsafe extern "C" fn zmq_setsockopt(
 ) -> c_int {
     call_int(|| {
         let slot = socket(s)?;
-        if optval.is_null() && optvallen > 0 {
-            return Err(Error::Invalid);
-        }
-        let value = if optvallen == 0 {
-            &[][..]
-        } else {
-            // SAFETY: the caller passes `optvallen` readable bytes.
-            unsafe { std::slice::from_raw_parts(optval.cast::<u8>(), optvallen) }
-        };
+        // SAFETY: the caller passes `optvallen` readable bytes.
+        let value = unsafe { slice(optval.cast::<u8>(), optvallen, Error::Invalid)? };
         slot.value.set_option(option, value)
     })
 }
@@ -193,15 +186,8 @@ pub unsafe extern "C" fn zmq_getsockopt(
         let slot = socket(s)?;
         // SAFETY: a non-null optvallen is the caller's size_t.
         let len = unsafe { optvallen.as_mut() }.ok_or(Error::Fault)?;
-        if optval.is_null() && *len > 0 {
-            return Err(Error::Fault);
-        }
-        let out = if *len == 0 {
-            &mut [][..]
-        } else {
-            // SAFETY: the caller passes `*optvallen` writable bytes.
-            unsafe { std::slice::from_raw_parts_mut(optval.cast::<u8>(), *len) }
-        };
+        // SAFETY: the caller passes `*optvallen` writable bytes.
+        let out = unsafe { slice_mut(optval.cast::<u8>(), *len, Error::Fault)? };
         *len = slot.value.get_option(option, out)?;
         Ok(())
     })
@@ -253,15 +239,8 @@ pub unsafe extern "C" fn zmq_send(
 ) -> c_int {
     call(-1, || {
         let slot = socket(s)?;
-        if buf.is_null() && len > 0 {
-            return Err(Error::Fault);
-        }
-        let data = if len == 0 {
-            &[][..]
-        } else {
-            // SAFETY: the caller passes `len` readable bytes.
-            unsafe { std::slice::from_raw_parts(buf.cast::<u8>(), len) }
-        };
+        // SAFETY: the caller passes `len` readable bytes.
+        let data = unsafe { slice(buf.cast::<u8>(), len, Error::Fault)? };
         let mut msg = Msg::from_slice(data)?;
         slot.value.send(&mut msg, flags)?;
         Ok(size_result(len))
@@ -359,18 +338,11 @@ pub unsafe extern "C" fn zmq_sendiov(
             return Err(Error::Invalid);
         }
         // SAFETY: the caller passes `count` iovecs.
-        let parts = unsafe { std::slice::from_raw_parts(iov, count) };
+        let parts = unsafe { slice(iov, count, Error::Invalid)? };
         let mut last = 0usize;
         for (i, part) in parts.iter().enumerate() {
-            if part.iov_base.is_null() && part.iov_len > 0 {
-                return Err(Error::Fault);
-            }
-            let data = if part.iov_len == 0 {
-                &[][..]
-            } else {
-                // SAFETY: each iovec describes readable bytes.
-                unsafe { std::slice::from_raw_parts(part.iov_base.cast::<u8>(), part.iov_len) }
-            };
+            // SAFETY: each iovec describes readable bytes.
+            let data = unsafe { slice(part.iov_base.cast::<u8>(), part.iov_len, Error::Fault)? };
             let mut msg = Msg::from_slice(data)?;
             let part_flags = if i + 1 == parts.len() {
                 flags & !SNDMORE
@@ -494,15 +466,8 @@ pub unsafe extern "C" fn zmq_poll(
 ) -> c_int {
     call(-1, || {
         let count = usize::try_from(nitems).map_err(|_| Error::Invalid)?;
-        if items.is_null() && count > 0 {
-            return Err(Error::Fault);
-        }
-        let items: &mut [zmq_pollitem_t] = if count == 0 {
-            &mut []
-        } else {
-            // SAFETY: the caller passes `nitems` items.
-            unsafe { std::slice::from_raw_parts_mut(items, count) }
-        };
+        // SAFETY: the caller passes `nitems` items.
+        let items = unsafe { slice_mut(items, count, Error::Fault)? };
         let mut polled = Vec::with_capacity(items.len());
         for item in items.iter() {
             let socket = if item.socket.is_null() {

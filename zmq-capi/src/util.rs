@@ -10,7 +10,7 @@ use libc::{c_char, c_int, c_ulong, c_void, size_t};
 use zmq_core::curve_keys::{self, KEY_TEXT_LEN};
 use zmq_core::{capabilities, z85, Error};
 
-use crate::ffi::{call, call_int, errno, set_errno};
+use crate::ffi::{call, call_int, errno, set_errno, slice, slice_mut};
 use crate::handle::{from_handle, into_handle, take_handle, Handled};
 
 #[no_mangle]
@@ -59,15 +59,12 @@ pub unsafe extern "C" fn zmq_z85_encode(
 ) -> *mut c_char {
     call(ptr::null_mut(), || {
         let text_len = z85::encoded_len(size)?;
-        if dest.is_null() || (data.is_null() && size > 0) {
-            return Err(Error::Invalid);
-        }
         // SAFETY: the caller provides `size` readable bytes and a dest of
         // size * 5 / 4 + 1 bytes (man page).
         let (input, out) = unsafe {
             (
-                slice_or_empty(data, size),
-                std::slice::from_raw_parts_mut(dest.cast::<u8>(), text_len + 1),
+                slice(data, size, Error::Invalid)?,
+                slice_mut(dest.cast::<u8>(), text_len + 1, Error::Invalid)?,
             )
         };
         z85::encode_into(input, &mut out[..text_len])?;
@@ -86,7 +83,7 @@ pub unsafe extern "C" fn zmq_z85_decode(dest: *mut u8, string: *const c_char) ->
         let text = unsafe { CStr::from_ptr(string) }.to_bytes();
         let len = z85::decoded_len(text.len())?;
         // SAFETY: dest holds strlen(string) * 4 / 5 bytes (man page).
-        let out = unsafe { slice_or_empty_mut(dest, len) };
+        let out = unsafe { slice_mut(dest, len, Error::Invalid)? };
         z85::decode_into(text, out)?;
         Ok(dest)
     })
@@ -140,26 +137,6 @@ unsafe fn write_key_text(out: *mut c_char, key: &[u8; 32]) {
         ptr::copy_nonoverlapping(text.as_ptr(), out.cast::<u8>(), KEY_TEXT_LEN);
         *out.add(KEY_TEXT_LEN) = 0;
     }
-}
-
-/// # Safety
-/// Unless `len` is 0, `data` must be readable for `len` bytes.
-unsafe fn slice_or_empty<'a>(data: *const u8, len: usize) -> &'a [u8] {
-    if len == 0 {
-        return &[];
-    }
-    // SAFETY: per the contract.
-    unsafe { std::slice::from_raw_parts(data, len) }
-}
-
-/// # Safety
-/// Unless `len` is 0, `data` must be writable for `len` bytes.
-unsafe fn slice_or_empty_mut<'a>(data: *mut u8, len: usize) -> &'a mut [u8] {
-    if len == 0 {
-        return &mut [];
-    }
-    // SAFETY: per the contract.
-    unsafe { std::slice::from_raw_parts_mut(data, len) }
 }
 
 // ---- Atomic counters ----
