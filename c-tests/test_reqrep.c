@@ -200,6 +200,28 @@ static void check_connect_routing_id (void *ctx)
     zmq_close (b);
 }
 
+static void check_router_connects_first (void *ctx)
+{
+    /* A ROUTER connected before its peer bound learns the peer's id when
+     * the peer speaks. */
+    char buf[64];
+    void *router = zmq_socket (ctx, ZMQ_ROUTER);
+    CHECK_EQ_INT (zmq_connect (router, "inproc://bound-later"), 0);
+    void *dealer = zmq_socket (ctx, ZMQ_DEALER);
+    CHECK_EQ_INT (zmq_setsockopt (dealer, ZMQ_ROUTING_ID, "late", 4), 0);
+    CHECK_EQ_INT (zmq_bind (dealer, "inproc://bound-later"), 0);
+    CHECK_EQ_INT (zmq_send (dealer, "hi", 2, 0), 2);
+    CHECK_EQ_INT (recv_str (router, buf, sizeof buf), 4);
+    CHECK_STR (buf, "late");
+    CHECK_EQ_INT (recv_str (router, buf, sizeof buf), 2);
+    CHECK_EQ_INT (zmq_send (router, "late", 4, ZMQ_SNDMORE), 4);
+    CHECK_EQ_INT (zmq_send (router, "back", 4, 0), 4);
+    CHECK_EQ_INT (recv_str (dealer, buf, sizeof buf), 4);
+    CHECK_STR (buf, "back");
+    zmq_close (router);
+    zmq_close (dealer);
+}
+
 static void check_broker (void *ctx)
 {
     /* REQ -> ROUTER | DEALER -> REP, forwarded by hand. */
@@ -248,6 +270,7 @@ int main (void)
     check_probe_relaxed_correlate (ctx);
     check_broker (ctx);
     check_connect_routing_id (ctx);
+    check_router_connects_first (ctx);
 
     /* Bad input: options with wrong lengths, bad routing ids. */
     void *router = zmq_socket (ctx, ZMQ_ROUTER);

@@ -98,6 +98,9 @@ pub struct Router {
     more_in: bool,
     /// In the middle of sending a message: to this pipe, or dropped.
     sending: Option<Option<PipeId>>,
+    /// Pipes of connections made before their peer bound: the peer's id is
+    /// learnt when it first speaks.
+    unidentified: Vec<PipeId>,
 }
 
 impl Default for Router {
@@ -116,6 +119,7 @@ impl Default for Router {
             prefetched: None,
             more_in: false,
             sending: None,
+            unidentified: Vec::new(),
         }
     }
 }
@@ -132,17 +136,9 @@ impl Router {
         }
     }
 
-    fn forget(&mut self, pipe: PipeId) {
-        if let Some(id) = self.ids.remove(&pipe) {
-            if self.by_id.get(&id) == Some(&pipe) {
-                self.by_id.remove(&id);
-            }
-        }
-    }
-}
-
-impl Pattern for Router {
-    fn attach(&mut self, pipe: PipeId, pipes: &mut Pipes) -> bool {
+    /// Gives a pipe its routing id: the peer's own, else a generated one.
+    /// False if the id is taken and ZMQ_ROUTER_HANDOVER is off.
+    fn identify(&mut self, pipe: PipeId, pipes: &mut Pipes) -> bool {
         let announced = pipes
             .get(pipe)
             .map(|p| p.peer_routing_id())
@@ -168,6 +164,28 @@ impl Pattern for Router {
         }
         self.fq.attach(pipe);
         true
+    }
+
+    fn forget(&mut self, pipe: PipeId) {
+        if let Some(id) = self.ids.remove(&pipe) {
+            if self.by_id.get(&id) == Some(&pipe) {
+                self.by_id.remove(&id);
+            }
+        }
+    }
+}
+
+impl Pattern for Router {
+    fn attach(&mut self, pipe: PipeId, pipes: &mut Pipes) -> bool {
+        let Some(end) = pipes.get(pipe) else {
+            return false;
+        };
+        if end.peer_routing_id().is_empty() && !end.peer_attached() {
+            // Connected before the peer bound: its id is not known yet.
+            self.unidentified.push(pipe);
+            return true;
+        }
+        self.identify(pipe, pipes)
     }
 
     fn send(&mut self, msg: &mut Msg, pipes: &mut Pipes) -> Result<()> {
@@ -245,13 +263,21 @@ impl Pattern for Router {
         candidates.into_iter().any(|p| pipes.check_write(p))
     }
 
-    fn read_activated(&mut self, id: PipeId, _pipes: &mut Pipes) {
+    fn read_activated(&mut self, id: PipeId, pipes: &mut Pipes) {
+        if let Some(i) = self.unidentified.iter().position(|&p| p == id) {
+            self.unidentified.remove(i);
+            if !self.identify(id, pipes) {
+                pipes.mark_dead(id);
+            }
+            return;
+        }
         self.fq.activate(id);
     }
 
     fn write_activated(&mut self, _id: PipeId, _pipes: &mut Pipes) {}
 
     fn terminated(&mut self, id: PipeId, _pipes: &mut Pipes) {
+        self.unidentified.retain(|&p| p != id);
         self.forget(id);
         self.fq.terminated(id);
         if self.sending == Some(Some(id)) {
