@@ -136,10 +136,14 @@ pub fn int_value(value: &[u8]) -> Result<i32> {
     Ok(i32::from_ne_bytes(bytes))
 }
 
-/// A boolean option value: an int that must be 0 or 1... libzmq accepts
-/// any non-zero int as true.
-pub fn bool_value(value: &[u8]) -> Result<bool> {
-    Ok(int_value(value)? != 0)
+/// An on/off option value: any non-negative int, non-zero meaning on
+/// (libzmq's rule for the type-specific switches).
+pub fn bool_option(value: &[u8]) -> Result<bool> {
+    let v = int_value(value)?;
+    if v < 0 {
+        return Err(Error::Invalid);
+    }
+    Ok(v != 0)
 }
 
 /// Writes an option value into the caller's buffer, which must be large

@@ -8,7 +8,7 @@
 use std::collections::VecDeque;
 
 use super::options::{
-    self, INVERT_MATCHING, SUBSCRIBE, UNSUBSCRIBE, XPUB_MANUAL, XPUB_NODROP, XPUB_VERBOSE,
+    bool_option, INVERT_MATCHING, SUBSCRIBE, UNSUBSCRIBE, XPUB_MANUAL, XPUB_NODROP, XPUB_VERBOSE,
     XPUB_VERBOSER, XPUB_WELCOME_MSG,
 };
 use super::{FairQueue, Pattern, Pipes};
@@ -19,15 +19,6 @@ use crate::trie::{MultiTrie, Trie, Unsubscribed};
 
 const SUBSCRIBE_BYTE: u8 = 1;
 const CANCEL_BYTE: u8 = 0;
-
-/// An on/off option: any non-negative int, non-zero meaning on (libzmq).
-fn bool_option(value: &[u8]) -> Result<bool> {
-    let v = options::int_value(value)?;
-    if v < 0 {
-        return Err(Error::Invalid);
-    }
-    Ok(v != 0)
-}
 
 fn subscription_message(kind: u8, topic: &[u8]) -> Result<Msg> {
     let mut msg = Msg::with_size(topic.len() + 1)?;

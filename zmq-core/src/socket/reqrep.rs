@@ -3,21 +3,12 @@
 use std::collections::HashMap;
 
 use super::options::{
-    self, PROBE_ROUTER, REQ_CORRELATE, REQ_RELAXED, ROUTER_HANDOVER, ROUTER_MANDATORY,
+    bool_option, PROBE_ROUTER, REQ_CORRELATE, REQ_RELAXED, ROUTER_HANDOVER, ROUTER_MANDATORY,
 };
 use super::{FairQueue, LoadBalancer, Pattern, Pipes};
 use crate::error::{Error, Result};
 use crate::msg::Msg;
 use crate::pipe::{PipeId, WriteError};
-
-/// An on/off option: any non-negative int, non-zero meaning on (libzmq).
-fn bool_option(value: &[u8]) -> Result<bool> {
-    let v = options::int_value(value)?;
-    if v < 0 {
-        return Err(Error::Invalid);
-    }
-    Ok(v != 0)
-}
 
 /// Sends an empty message to a new peer (ZMQ_PROBE_ROUTER).
 fn probe(id: PipeId, pipes: &mut Pipes) {
