@@ -42,6 +42,13 @@ int main (void)
     CHECK_EQ_INT (zmq_close (push), 0);
     char buf[8];
     CHECK_EQ_INT (zmq_recv (pull, buf, sizeof buf, 0), 4);
+    /* Even with ZMQ_LINGER 0: over inproc, sent means delivered. */
+    push = zmq_socket (ctx, ZMQ_PUSH);
+    CHECK_EQ_INT (set_int (push, ZMQ_LINGER, 0), 0);
+    CHECK_EQ_INT (zmq_connect (push, endpoint), 0);
+    CHECK_EQ_INT (zmq_send (push, "sig", 3, 0), 3);
+    CHECK_EQ_INT (zmq_close (push), 0);
+    CHECK_EQ_INT (zmq_recv (pull, buf, sizeof buf, ZMQ_DONTWAIT), 3);
     CHECK_EQ_INT (zmq_close (pull), 0);
 
     /* Termination wakes a receiver blocked in another thread. */

@@ -343,12 +343,13 @@ impl Core {
         (ms >= 0).then(|| Duration::from_millis(ms as u64))
     }
 
-    /// Closes every pipe and leaves the context.
+    /// Closes every pipe and leaves the context. What was sent stays
+    /// readable by inproc peers whatever ZMQ_LINGER says, as in libzmq:
+    /// linger bounds what network sessions still try to deliver.
     fn close(mut self) {
-        let discard = self.options.int(options::LINGER) == 0;
         for id in self.pipes.ids() {
             if let Some(end) = self.pipes.remove(id) {
-                end.close(discard);
+                end.close(false);
             }
         }
         self.ctx.remove_socket(self.id);
