@@ -97,6 +97,8 @@ const INT_OPTIONS: &[(i32, i32, i32, i32)] = &[
     (TCP_MAXRT, 0, MAX, 0),
     (MULTICAST_MAXTPDU, 1, MAX, 1500),
     (USE_FD, -1, MAX, -1),
+    // Every socket type stores it (libzmq); the PUB/SUB family uses it.
+    (INVERT_MATCHING, i32::MIN, MAX, 0),
 ];
 
 /// Byte-string options: (option, maximum length).
