@@ -18,6 +18,7 @@ pub mod socket;
 pub mod timers;
 pub mod trie;
 pub mod z85;
+pub mod zmtp;
 
 pub use error::{Error, Result};
 pub use metadata::Metadata;

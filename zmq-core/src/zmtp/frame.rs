@@ -1,0 +1,758 @@
+//! ZMTP framing. 2.0 / 3.x: a flags octet (MORE 0x01, LONG 0x02, COMMAND
+//! 0x04 in 3.x), a 1-octet or 8-octet big-endian size, the body. 1.0
+//! (for old peers): a length that counts a flags octet, the flags, the body.
+//!
+//! The decoder takes arbitrary chunks and never trusts an announced size
+//! with memory: bodies up to [`DIRECT_LIMIT`] get their message at once,
+//! larger ones grow with the bytes that really arrive.
+
+use super::ZmtpError;
+use crate::msg::{self, Msg};
+
+/// More frames of this message follow.
+pub const FLAG_MORE: u8 = 0x01;
+/// The size is 8 octets.
+pub const FLAG_LONG: u8 = 0x02;
+/// A command frame (3.x only).
+pub const FLAG_COMMAND: u8 = 0x04;
+/// The longest frame header: flags and an 8-octet size.
+pub const MAX_HEADER_LEN: usize = 9;
+/// Bodies up to this size are allocated whole as soon as their size is
+/// known (a bounded cost a lying peer can impose on us).
+pub const DIRECT_LIMIT: usize = 64 * 1024;
+/// Minimum growth of the buffer of a larger body.
+pub const GROW_STEP: usize = 64 * 1024;
+
+/// Which framing rules apply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FrameVersion {
+    /// ZMTP 1.0: a length counting the flags octet (1 octet, or 0xFF and
+    /// 8 octets), then flags (MORE only; other bits ignored), then body.
+    V1,
+    /// ZMTP 2.0: no commands; bits 2-7 reserved.
+    V2,
+    /// ZMTP 3.0 and 3.1: COMMAND is bit 2; bits 3-7 reserved.
+    V3,
+}
+
+impl FrameVersion {
+    fn allowed_flags(self) -> u8 {
+        match self {
+            FrameVersion::V1 | FrameVersion::V2 => FLAG_MORE | FLAG_LONG,
+            FrameVersion::V3 => FLAG_MORE | FLAG_LONG | FLAG_COMMAND,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    /// Between frames: the flags octet (2.0/3.x) or the length (1.0).
+    Start,
+    /// Reading the size: `needed` octets in all (1 or 8).
+    Size {
+        needed: usize,
+    },
+    /// 1.0: the flags octet after the length.
+    V1Flags,
+    Body,
+}
+
+enum Body {
+    None,
+    /// Preallocated to the announced size; `filled` bytes written.
+    Direct {
+        msg: Msg,
+        filled: usize,
+    },
+    /// Grows as bytes arrive.
+    Growing(Vec<u8>),
+}
+
+/// Turns a byte stream into frames.
+pub struct FrameDecoder {
+    version: FrameVersion,
+    max_msg_size: i64,
+    state: State,
+    flags: u8,
+    size_buf: [u8; 8],
+    size_got: usize,
+    size: usize,
+    body: Body,
+    error: Option<ZmtpError>,
+}
+
+impl FrameDecoder {
+    /// `max_msg_size` is `ZMQ_MAXMSGSIZE`: frames announcing more bytes are
+    /// refused; -1 (any negative) means no limit.
+    pub fn new(version: FrameVersion, max_msg_size: i64) -> FrameDecoder {
+        FrameDecoder {
+            version,
+            max_msg_size,
+            state: State::Start,
+            flags: 0,
+            size_buf: [0; 8],
+            size_got: 0,
+            size: 0,
+            body: Body::None,
+            error: None,
+        }
+    }
+
+    /// Whether the decoder sits between frames (a closed connection at this
+    /// point lost no partial frame).
+    pub fn is_idle(&self) -> bool {
+        self.state == State::Start && self.error.is_none()
+    }
+
+    /// Memory held for the frame being received.
+    pub fn buffered_capacity(&self) -> usize {
+        match &self.body {
+            Body::None => 0,
+            Body::Direct { msg, .. } => msg.len(),
+            Body::Growing(v) => v.capacity(),
+        }
+    }
+
+    /// The unfilled part of the body being received, when it already sits
+    /// in its final message: the engine may read from the socket straight
+    /// into it (no copy for large bodies), then call [`Self::commit`].
+    /// `None` when the next bytes must go through [`Self::decode`].
+    pub fn body_target(&mut self) -> Option<&mut [u8]> {
+        if self.error.is_some() || self.state != State::Body {
+            return None;
+        }
+        match &mut self.body {
+            Body::Direct { msg, filled } => Some(&mut msg.as_mut_slice()[*filled..]),
+            _ => None,
+        }
+    }
+
+    /// Records that `n` bytes were written at the start of
+    /// [`Self::body_target`] (more than it offered counts as all of it);
+    /// returns the frame once complete.
+    pub fn commit(&mut self, n: usize) -> Option<Msg> {
+        if self.error.is_some() || self.state != State::Body {
+            return None;
+        }
+        let Body::Direct { filled, .. } = &mut self.body else {
+            return None;
+        };
+        *filled = (*filled + n).min(self.size);
+        if *filled < self.size {
+            return None;
+        }
+        match std::mem::replace(&mut self.body, Body::None) {
+            Body::Direct { msg, .. } => Some(self.finish(msg)),
+            _ => None,
+        }
+    }
+
+    /// Consumes bytes of `input` until a frame is complete or the input
+    /// ends. Returns the bytes used and the frame, if one completed; call
+    /// again with the rest. A frame's MORE flag is the message's `more()`;
+    /// a command carries `msg::flags::COMMAND`. After an error, every call
+    /// returns it again.
+    pub fn decode(&mut self, input: &[u8]) -> Result<(usize, Option<Msg>), ZmtpError> {
+        if let Some(e) = &self.error {
+            return Err(e.clone());
+        }
+        let result = self.step(input);
+        if let Err(e) = &result {
+            self.error = Some(e.clone());
+            self.body = Body::None;
+        }
+        result
+    }
+
+    /// Decodes all of `input`, appending complete frames to `out`.
+    pub fn decode_into(&mut self, mut input: &[u8], out: &mut Vec<Msg>) -> Result<(), ZmtpError> {
+        while !input.is_empty() {
+            let (used, msg) = self.decode(input)?;
+            input = &input[used..];
+            out.extend(msg);
+        }
+        Ok(())
+    }
+
+    fn step(&mut self, input: &[u8]) -> Result<(usize, Option<Msg>), ZmtpError> {
+        let mut pos = 0;
+        loop {
+            match self.state {
+                State::Start => {
+                    let Some(&first) = input.get(pos) else {
+                        return Ok((pos, None));
+                    };
+                    pos += 1;
+                    self.size_got = 0;
+                    if self.version == FrameVersion::V1 {
+                        // 1.0: the length (flags included) comes first.
+                        match first {
+                            0 => return Err(ZmtpError::InvalidFrame),
+                            0xFF => self.state = State::Size { needed: 8 },
+                            len => {
+                                self.size = self.check_size(u64::from(len) - 1)?;
+                                self.state = State::V1Flags;
+                            }
+                        }
+                        continue;
+                    }
+                    if first & !self.version.allowed_flags() != 0 {
+                        return Err(if first & FLAG_COMMAND != 0 && first & !0x07 == 0 {
+                            ZmtpError::UnexpectedCommand
+                        } else {
+                            ZmtpError::ReservedFlags(first)
+                        });
+                    }
+                    self.flags = first;
+                    let needed = if first & FLAG_LONG != 0 { 8 } else { 1 };
+                    self.state = State::Size { needed };
+                }
+                State::Size { needed } => {
+                    let take = (needed - self.size_got).min(input.len() - pos);
+                    self.size_buf[self.size_got..self.size_got + take]
+                        .copy_from_slice(&input[pos..pos + take]);
+                    self.size_got += take;
+                    pos += take;
+                    if self.size_got < needed {
+                        return Ok((pos, None));
+                    }
+                    let size = if needed == 1 {
+                        u64::from(self.size_buf[0])
+                    } else {
+                        u64::from_be_bytes(self.size_buf)
+                    };
+                    if self.version == FrameVersion::V1 {
+                        // The 1.0 length counts the flags octet.
+                        let body = size.checked_sub(1).ok_or(ZmtpError::InvalidFrame)?;
+                        self.size = self.check_size(body)?;
+                        self.state = State::V1Flags;
+                        continue;
+                    }
+                    // A long size under 256 is legal (RFC 37 says a short
+                    // one SHOULD be used, not MUST) and libzmq accepts it.
+                    self.size = self.check_size(size)?;
+                    if let Some(empty) = self.begin_body()? {
+                        return Ok((pos, Some(empty)));
+                    }
+                }
+                State::V1Flags => {
+                    let Some(&flags) = input.get(pos) else {
+                        return Ok((pos, None));
+                    };
+                    pos += 1;
+                    // Bits 1-7 "SHOULD be zero" in 1.0: ignored, not refused.
+                    self.flags = flags & FLAG_MORE;
+                    if let Some(empty) = self.begin_body()? {
+                        return Ok((pos, Some(empty)));
+                    }
+                }
+                State::Body => {
+                    let available = &input[pos..];
+                    let complete = match &mut self.body {
+                        Body::Direct { msg, filled } => {
+                            let take = (self.size - *filled).min(available.len());
+                            msg.as_mut_slice()[*filled..*filled + take]
+                                .copy_from_slice(&available[..take]);
+                            *filled += take;
+                            pos += take;
+                            *filled == self.size
+                        }
+                        Body::Growing(buf) => {
+                            let take = (self.size - buf.len()).min(available.len());
+                            grow(buf, take, self.size)?;
+                            buf.extend_from_slice(&available[..take]);
+                            pos += take;
+                            if buf.len() == self.size {
+                                true
+                            } else {
+                                // Half the body has really arrived: the
+                                // whole message now costs at most twice what
+                                // was received, so move to it and let the
+                                // rest land in place (see body_target).
+                                if buf.len() >= self.size / 2 {
+                                    let mut msg = Msg::with_size(self.size)
+                                        .map_err(|_| ZmtpError::NoMemory)?;
+                                    let filled = buf.len();
+                                    msg.as_mut_slice()[..filled].copy_from_slice(buf);
+                                    self.body = Body::Direct { msg, filled };
+                                }
+                                false
+                            }
+                        }
+                        // Unreachable: begin_body sets it before this state.
+                        Body::None => return Err(ZmtpError::NoMemory),
+                    };
+                    if !complete {
+                        return Ok((pos, None));
+                    }
+                    let msg = match std::mem::replace(&mut self.body, Body::None) {
+                        Body::Direct { msg, .. } => msg,
+                        Body::Growing(buf) => {
+                            Msg::from_slice(&buf).map_err(|_| ZmtpError::NoMemory)?
+                        }
+                        Body::None => return Err(ZmtpError::NoMemory),
+                    };
+                    return Ok((pos, Some(self.finish(msg))));
+                }
+            }
+        }
+    }
+
+    /// Sets up the body of `self.size` bytes; an empty frame is complete
+    /// at once and returned.
+    fn begin_body(&mut self) -> Result<Option<Msg>, ZmtpError> {
+        if self.size == 0 {
+            return Ok(Some(self.finish(Msg::new())));
+        }
+        self.body = if self.size <= DIRECT_LIMIT {
+            let msg = Msg::with_size(self.size).map_err(|_| ZmtpError::NoMemory)?;
+            Body::Direct { msg, filled: 0 }
+        } else {
+            Body::Growing(Vec::new())
+        };
+        self.state = State::Body;
+        Ok(None)
+    }
+
+    fn check_size(&self, size: u64) -> Result<usize, ZmtpError> {
+        // The top bit is out of range (2^63-1 at most), and the limit, if
+        // any, applies as soon as the size is known.
+        if size > i64::MAX as u64 {
+            return Err(ZmtpError::MessageTooLarge);
+        }
+        if self.max_msg_size >= 0 && size > self.max_msg_size as u64 {
+            return Err(ZmtpError::MessageTooLarge);
+        }
+        usize::try_from(size).map_err(|_| ZmtpError::MessageTooLarge)
+    }
+
+    fn finish(&mut self, mut msg: Msg) -> Msg {
+        msg.set_more(self.flags & FLAG_MORE != 0);
+        if self.flags & FLAG_COMMAND != 0 {
+            msg.set_flags(msg::flags::COMMAND);
+        }
+        self.state = State::Start;
+        msg
+    }
+}
+
+/// Makes room for `extra` more bytes of a body of `size` bytes, at most
+/// doubling what arrived so far (or one step), so memory follows the
+/// bytes received rather than the size announced.
+fn grow(buf: &mut Vec<u8>, extra: usize, size: usize) -> Result<(), ZmtpError> {
+    let need = buf.len() + extra;
+    if need <= buf.capacity() {
+        return Ok(());
+    }
+    let target = need
+        .max(buf.len().saturating_mul(2))
+        .max(GROW_STEP)
+        .min(size);
+    buf.try_reserve_exact(target - buf.len())
+        .map_err(|_| ZmtpError::NoMemory)
+}
+
+/// The header of a frame of `len` bytes: short under 256 bytes, long
+/// otherwise. Returns the bytes and how many of them to send.
+pub fn header_for(len: usize, more: bool, command: bool) -> ([u8; MAX_HEADER_LEN], usize) {
+    let mut header = [0; MAX_HEADER_LEN];
+    let mut flags = 0;
+    if more {
+        flags |= FLAG_MORE;
+    }
+    if command {
+        flags |= FLAG_COMMAND;
+    }
+    if len < 256 {
+        header[0] = flags;
+        header[1] = len as u8;
+        (header, 2)
+    } else {
+        header[0] = flags | FLAG_LONG;
+        // usize is at most 64 bits on every target we build for.
+        header[1..].copy_from_slice(&(len as u64).to_be_bytes());
+        (header, MAX_HEADER_LEN)
+    }
+}
+
+/// The longest ZMTP 1.0 header: 0xFF, an 8-octet length, flags.
+pub const MAX_V1_HEADER_LEN: usize = 10;
+
+/// The ZMTP 1.0 header of a frame of `len` bytes (commands do not exist
+/// in 1.0). Returns the bytes and how many of them to send.
+pub fn v1_header_for(len: usize, more: bool) -> ([u8; MAX_V1_HEADER_LEN], usize) {
+    let mut header = [0; MAX_V1_HEADER_LEN];
+    let flags = if more { FLAG_MORE } else { 0 };
+    // The length counts the flags octet; usize is at most 64 bits.
+    let length = (len as u64).saturating_add(1);
+    if length < 255 {
+        header[0] = length as u8;
+        header[1] = flags;
+        (header, 2)
+    } else {
+        header[0] = 0xFF;
+        header[1..9].copy_from_slice(&length.to_be_bytes());
+        header[9] = flags;
+        (header, MAX_V1_HEADER_LEN)
+    }
+}
+
+/// Appends `msg` as a ZMTP 1.0 frame to `out`.
+pub fn encode_v1(msg: &Msg, out: &mut Vec<u8>) {
+    let (bytes, len) = v1_header_for(msg.len(), msg.more());
+    out.extend_from_slice(&bytes[..len]);
+    out.extend_from_slice(msg.as_slice());
+}
+
+/// The header of `msg` (its MORE and COMMAND flags and size), so a large
+/// body can be written after it without being copied.
+pub fn header(msg: &Msg) -> ([u8; MAX_HEADER_LEN], usize) {
+    header_for(msg.len(), msg.more(), msg.is_command())
+}
+
+/// Appends the header of `msg` to `out`.
+pub fn encode_header(msg: &Msg, out: &mut Vec<u8>) {
+    let (bytes, len) = header(msg);
+    out.extend_from_slice(&bytes[..len]);
+}
+
+/// Appends the whole frame (header and body) to `out`, so many frames can
+/// go out in one write.
+pub fn encode(msg: &Msg, out: &mut Vec<u8>) {
+    encode_header(msg, out);
+    out.extend_from_slice(msg.as_slice());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::TestRng;
+    use super::*;
+
+    fn frame(body: &[u8], more: bool, command: bool) -> Msg {
+        let mut msg = Msg::from_slice(body).unwrap();
+        msg.set_more(more);
+        if command {
+            msg.set_flags(msg::flags::COMMAND);
+        }
+        msg
+    }
+
+    fn decode_chunked(
+        dec: &mut FrameDecoder,
+        wire: &[u8],
+        mut chunk: impl FnMut() -> usize,
+    ) -> Result<Vec<Msg>, ZmtpError> {
+        let mut out = Vec::new();
+        let mut pos = 0;
+        while pos < wire.len() {
+            let end = (pos + chunk().max(1)).min(wire.len());
+            dec.decode_into(&wire[pos..end], &mut out)?;
+            pos = end;
+        }
+        Ok(out)
+    }
+
+    const SIZES: [usize; 9] = [0, 1, 40, 41, 255, 256, 65536, 65537, 200_000];
+
+    fn sample() -> (Vec<Msg>, Vec<u8>) {
+        let mut rng = TestRng::new(1);
+        let mut msgs = Vec::new();
+        for (i, &size) in SIZES.iter().enumerate() {
+            msgs.push(frame(&rng.bytes(size), i % 3 != 2, false));
+            msgs.push(frame(&rng.bytes(size.min(300)), false, true));
+        }
+        let mut wire = Vec::new();
+        for m in &msgs {
+            encode(m, &mut wire);
+        }
+        (msgs, wire)
+    }
+
+    fn assert_same(got: &[Msg], want: &[Msg]) {
+        assert_eq!(got.len(), want.len());
+        for (g, w) in got.iter().zip(want) {
+            assert_eq!(g.as_slice(), w.as_slice());
+            assert_eq!(g.more(), w.more());
+            assert_eq!(g.is_command(), w.is_command());
+        }
+    }
+
+    #[test]
+    fn headers_short_and_long() {
+        assert_eq!(
+            header_for(0, false, false),
+            ([0, 0, 0, 0, 0, 0, 0, 0, 0], 2)
+        );
+        assert_eq!(header_for(255, true, false).0[..2], [0x01, 255]);
+        let (h, n) = header_for(256, true, true);
+        assert_eq!(n, 9);
+        assert_eq!(h, [0x07, 0, 0, 0, 0, 0, 0, 1, 0]);
+        let (h, n) = header_for(65536, false, false);
+        assert_eq!((h[0], n), (0x02, 9));
+        assert_eq!(u64::from_be_bytes(h[1..].try_into().unwrap()), 65536);
+    }
+
+    #[test]
+    fn round_trip_whole_and_byte_by_byte() {
+        let (msgs, wire) = sample();
+        let mut dec = FrameDecoder::new(FrameVersion::V3, -1);
+        let mut got = Vec::new();
+        dec.decode_into(&wire, &mut got).unwrap();
+        assert_same(&got, &msgs);
+        assert!(dec.is_idle());
+        let mut dec = FrameDecoder::new(FrameVersion::V3, -1);
+        assert_same(&decode_chunked(&mut dec, &wire, || 1).unwrap(), &msgs);
+    }
+
+    #[test]
+    fn round_trip_random_chunks() {
+        let (msgs, wire) = sample();
+        let mut rng = TestRng::new(5);
+        for _ in 0..20 {
+            let mut dec = FrameDecoder::new(FrameVersion::V3, 200_000);
+            let max = 1 + rng.below(70_000);
+            let got = decode_chunked(&mut dec, &wire, || rng.below(max)).unwrap();
+            assert_same(&got, &msgs);
+        }
+    }
+
+    #[test]
+    fn decode_stops_after_each_frame() {
+        let mut wire = Vec::new();
+        encode(&frame(b"a", true, false), &mut wire);
+        encode(&frame(b"", true, false), &mut wire);
+        encode(&frame(b"bc", false, false), &mut wire);
+        let mut dec = FrameDecoder::new(FrameVersion::V2, -1);
+        let (used, msg) = dec.decode(&wire).unwrap();
+        assert_eq!(used, 3);
+        let msg = msg.unwrap();
+        assert!(msg.more() && msg.as_slice() == b"a");
+        let (used2, msg) = dec.decode(&wire[used..]).unwrap();
+        assert_eq!(used2, 2);
+        assert!(msg.unwrap().more());
+        let (_, msg) = dec.decode(&wire[used + used2..]).unwrap();
+        let msg = msg.unwrap();
+        assert!(!msg.more() && msg.as_slice() == b"bc");
+    }
+
+    #[test]
+    fn long_size_under_256_is_accepted() {
+        let wire = [0x03, 0, 0, 0, 0, 0, 0, 0, 2, b'h', b'i'];
+        let mut dec = FrameDecoder::new(FrameVersion::V3, -1);
+        let mut got = Vec::new();
+        dec.decode_into(&wire, &mut got).unwrap();
+        assert_eq!(got.len(), 1);
+        assert!(got[0].more() && got[0].as_slice() == b"hi");
+        let zero = [0x02, 0, 0, 0, 0, 0, 0, 0, 0];
+        got.clear();
+        dec.decode_into(&zero, &mut got).unwrap();
+        assert!(got[0].is_empty() && !got[0].more());
+    }
+
+    #[test]
+    fn reserved_bits_and_commands_on_v2_are_refused() {
+        for flags in [0x08u8, 0x10, 0x80, 0xFF, 0x09] {
+            let mut dec = FrameDecoder::new(FrameVersion::V3, -1);
+            assert_eq!(
+                dec.decode(&[flags, 0]).unwrap_err(),
+                ZmtpError::ReservedFlags(flags)
+            );
+            // The decoder stays failed.
+            assert_eq!(
+                dec.decode(&[0, 0]).unwrap_err(),
+                ZmtpError::ReservedFlags(flags)
+            );
+            assert!(!dec.is_idle());
+        }
+        let mut dec = FrameDecoder::new(FrameVersion::V2, -1);
+        assert_eq!(
+            dec.decode(&[0x04, 0]).unwrap_err(),
+            ZmtpError::UnexpectedCommand
+        );
+    }
+
+    #[test]
+    fn huge_announced_size_does_not_allocate_up_front() {
+        let mut dec = FrameDecoder::new(FrameVersion::V3, -1);
+        let mut wire = vec![0x02];
+        wire.extend_from_slice(&(i64::MAX as u64).to_be_bytes());
+        let (used, msg) = dec.decode(&wire).unwrap();
+        assert_eq!((used, msg.is_none()), (9, true));
+        assert_eq!(dec.buffered_capacity(), 0);
+        let mut fed = 0;
+        let chunk = vec![0xAB; 10_000];
+        for _ in 0..100 {
+            let (used, msg) = dec.decode(&chunk).unwrap();
+            assert!(msg.is_none());
+            fed += used;
+            assert!(dec.buffered_capacity() <= 2 * fed + GROW_STEP);
+        }
+        assert_eq!(fed, 1_000_000);
+    }
+
+    #[test]
+    fn sizes_over_the_limits_are_refused_at_once() {
+        let mut top = vec![0x02];
+        top.extend_from_slice(&(1u64 << 63).to_be_bytes());
+        let mut dec = FrameDecoder::new(FrameVersion::V3, -1);
+        assert_eq!(dec.decode(&top).unwrap_err(), ZmtpError::MessageTooLarge);
+        let mut max = vec![0x02];
+        max.extend_from_slice(&u64::MAX.to_be_bytes());
+        let mut dec = FrameDecoder::new(FrameVersion::V3, -1);
+        assert_eq!(dec.decode(&max).unwrap_err(), ZmtpError::MessageTooLarge);
+
+        // The limit itself is allowed, one more byte is not.
+        let mut dec = FrameDecoder::new(FrameVersion::V3, 10);
+        let mut got = Vec::new();
+        dec.decode_into(&[0, 10], &mut got).unwrap();
+        dec.decode_into(&[0; 10], &mut got).unwrap();
+        assert_eq!(got.len(), 1);
+        assert_eq!(
+            dec.decode(&[0, 11]).unwrap_err(),
+            ZmtpError::MessageTooLarge
+        );
+        let mut dec = FrameDecoder::new(FrameVersion::V3, 0);
+        dec.decode_into(&[0, 0], &mut got).unwrap();
+        let (used, msg) = dec.decode(&[2, 0, 0, 0, 0, 0, 0, 0]).unwrap();
+        // Refused only once the size is complete.
+        assert_eq!((used, msg.is_none()), (8, true));
+        assert_eq!(dec.decode(&[1]).unwrap_err(), ZmtpError::MessageTooLarge);
+    }
+
+    #[test]
+    fn body_can_be_written_in_place() {
+        let mut rng = TestRng::new(11);
+        for size in [1usize, 1000, DIRECT_LIMIT, 300_000] {
+            let body = rng.bytes(size);
+            let mut wire = Vec::new();
+            encode(&frame(&body, true, false), &mut wire);
+            let mut dec = FrameDecoder::new(FrameVersion::V3, -1);
+            let mut pos = 0;
+            let mut got = None;
+            while got.is_none() {
+                if let Some(target) = dec.body_target() {
+                    // Read at most 5000 bytes "from the socket" in place.
+                    let n = target.len().min(5000).min(wire.len() - pos);
+                    target[..n].copy_from_slice(&wire[pos..pos + n]);
+                    pos += n;
+                    got = dec.commit(n);
+                } else {
+                    let end = (pos + 4096).min(wire.len());
+                    let (used, msg) = dec.decode(&wire[pos..end]).unwrap();
+                    pos += used;
+                    got = msg;
+                }
+            }
+            assert_eq!(pos, wire.len());
+            let got = got.unwrap();
+            assert!(got.more());
+            assert_eq!(got.as_slice(), &body[..]);
+            assert!(dec.is_idle() && dec.body_target().is_none());
+            assert!(dec.commit(5).is_none());
+        }
+    }
+
+    #[test]
+    fn v1_frames_round_trip() {
+        assert_eq!(v1_header_for(0, false).0[..2], [1, 0]);
+        assert_eq!(v1_header_for(253, true).0[..2], [254, 1]);
+        // 254 bytes + flags = 255: the long form.
+        let (h, n) = v1_header_for(254, false);
+        assert_eq!((&h[..], n), (&[0xFF, 0, 0, 0, 0, 0, 0, 0, 255, 0][..], 10));
+        let mut rng = TestRng::new(3);
+        let mut msgs = Vec::new();
+        let mut wire = Vec::new();
+        for (i, size) in [0, 1, 253, 254, 255, 256, 65536, 100_000]
+            .into_iter()
+            .enumerate()
+        {
+            let m = frame(&rng.bytes(size), i % 2 == 0, false);
+            encode_v1(&m, &mut wire);
+            msgs.push(m);
+        }
+        for chunk in [1, 7, 1000, wire.len()] {
+            let mut dec = FrameDecoder::new(FrameVersion::V1, -1);
+            assert_same(&decode_chunked(&mut dec, &wire, || chunk).unwrap(), &msgs);
+        }
+        // A 1.0 peer's identity, replayed from the greeting decoder.
+        let mut greeting = super::super::GreetingDecoder::new();
+        let (used, status) = greeting.feed(b"\x04\x00abc").unwrap();
+        let super::super::GreetingStatus::Done(super::super::PeerGreeting::Unversioned { replay }) =
+            status
+        else {
+            panic!("not 1.0");
+        };
+        let mut dec = FrameDecoder::new(FrameVersion::V1, -1);
+        let mut got = Vec::new();
+        dec.decode_into(&replay, &mut got).unwrap();
+        dec.decode_into(&b"\x04\x00abc"[used..], &mut got).unwrap();
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].as_slice(), b"abc");
+    }
+
+    #[test]
+    fn v1_quirks() {
+        // Reserved flag bits are ignored, a zero length refused.
+        let mut dec = FrameDecoder::new(FrameVersion::V1, -1);
+        let mut got = Vec::new();
+        dec.decode_into(&[2, 0xFE, b'x'], &mut got).unwrap();
+        assert!(!got[0].more() && !got[0].is_command());
+        assert_eq!(dec.decode(&[0]).unwrap_err(), ZmtpError::InvalidFrame);
+        let mut dec = FrameDecoder::new(FrameVersion::V1, -1);
+        assert_eq!(
+            dec.decode(&[0xFF, 0, 0, 0, 0, 0, 0, 0, 0]).unwrap_err(),
+            ZmtpError::InvalidFrame
+        );
+        // The limit applies to the body (length minus the flags octet).
+        let mut dec = FrameDecoder::new(FrameVersion::V1, 3);
+        dec.decode_into(&[4, 0, 1, 2, 3], &mut got).unwrap();
+        assert_eq!(dec.decode(&[5]).unwrap_err(), ZmtpError::MessageTooLarge);
+        let mut dec = FrameDecoder::new(FrameVersion::V1, -1);
+        assert_eq!(
+            dec.decode(&[0xFF; 9]).unwrap_err(),
+            ZmtpError::MessageTooLarge
+        );
+    }
+
+    #[test]
+    fn v2_frames_round_trip() {
+        let (msgs, wire) = {
+            let mut rng = TestRng::new(8);
+            let msgs: Vec<Msg> = SIZES
+                .iter()
+                .map(|&n| frame(&rng.bytes(n), n % 2 == 0, false))
+                .collect();
+            let mut wire = Vec::new();
+            for m in &msgs {
+                encode(m, &mut wire);
+            }
+            (msgs, wire)
+        };
+        let mut dec = FrameDecoder::new(FrameVersion::V2, -1);
+        assert_same(&decode_chunked(&mut dec, &wire, || 333).unwrap(), &msgs);
+    }
+
+    #[test]
+    fn fuzz_never_panics() {
+        let mut rng = TestRng::new(1234);
+        let (_, sample) = sample();
+        for i in 0..10_000 {
+            let len = rng.below(300);
+            let mut input = if i % 3 == 0 {
+                let start = rng.below(sample.len());
+                sample[start..(start + len).min(sample.len())].to_vec()
+            } else {
+                rng.bytes(len)
+            };
+            if i % 7 == 0 && !input.is_empty() {
+                let at = rng.below(input.len());
+                input[at] ^= 1 << rng.below(8);
+            }
+            let version = [FrameVersion::V1, FrameVersion::V2, FrameVersion::V3][rng.below(3)];
+            let max = [-1, 0, 100, 1 << 20][rng.below(4)];
+            let mut dec = FrameDecoder::new(version, max);
+            let _ = decode_chunked(&mut dec, &input, || rng.below(16));
+            assert!(dec.buffered_capacity() <= len.max(DIRECT_LIMIT) + GROW_STEP);
+        }
+    }
+}
