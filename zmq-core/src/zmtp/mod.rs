@@ -11,6 +11,7 @@
 //! - [`socket_type`]: Socket-Type names, numbers and which may talk.
 
 pub mod command;
+pub mod engine;
 pub mod frame;
 pub mod greeting;
 pub mod socket_type;

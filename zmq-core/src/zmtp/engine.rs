@@ -1,0 +1,1109 @@
+//! The ZMTP engine: one connection's protocol state, sans-IO. Bytes from
+//! the peer go in ([`Engine::input`]), messages for the socket come out;
+//! messages from the socket go in ([`Engine::send`]), bytes for the peer
+//! come out ([`Engine::output`]). Time is passed in, so heartbeats and the
+//! handshake deadline are tested without sleeping.
+//!
+//! The handshake follows libzmq 4.3: our greeting goes out in stages
+//! (signature, then the major version once the peer's signature arrived,
+//! then the rest once its version is known), so that ZMTP 1.0 and 2.0
+//! peers can be served; with a 3.x peer the NULL mechanism exchanges
+//! READY commands, and the peer's Socket-Type must suit ours.
+
+use std::collections::VecDeque;
+use std::io::IoSlice;
+use std::time::{Duration, Instant};
+
+use super::command::{Command, Properties};
+use super::frame::{self, FrameDecoder, FrameVersion};
+use super::greeting::{
+    signature, Greeting, GreetingDecoder, GreetingStatus, Mechanism, PeerGreeting, Version, MAJOR,
+};
+use super::{socket_type, ZmtpError};
+use crate::msg::Msg;
+
+/// Bodies at least this large are written from the message itself
+/// instead of being copied into the output buffer.
+const ZERO_COPY_MIN: usize = 8 * 1024;
+
+/// What an engine needs to know about its socket.
+#[derive(Clone, Debug)]
+pub struct EngineConfig {
+    /// Our socket type (a `zmq.h` number).
+    pub socket_type: i32,
+    /// Our routing id (ZMQ_ROUTING_ID), announced to the peer.
+    pub routing_id: Vec<u8>,
+    /// ZMQ_MAXMSGSIZE: -1 for no limit.
+    pub max_msg_size: i64,
+    /// ZMQ_HEARTBEAT_IVL: PINGs this often once connected.
+    pub heartbeat_ivl: Option<Duration>,
+    /// ZMQ_HEARTBEAT_TTL: how long the peer may wait for our traffic.
+    pub heartbeat_ttl: Duration,
+    /// ZMQ_HEARTBEAT_TIMEOUT: how long we wait for traffic after a PING.
+    pub heartbeat_timeout: Option<Duration>,
+    /// ZMQ_HANDSHAKE_IVL: how long the handshake may take.
+    pub handshake_ivl: Option<Duration>,
+    /// Whether ZMTP 1.0 and 2.0 peers are served (not with security).
+    pub accept_legacy: bool,
+    /// No ZMTP at all (ZMQ_STREAM): bytes pass through unframed.
+    pub raw: bool,
+}
+
+impl EngineConfig {
+    pub fn new(socket_type: i32) -> EngineConfig {
+        EngineConfig {
+            socket_type,
+            routing_id: Vec::new(),
+            max_msg_size: -1,
+            heartbeat_ivl: None,
+            heartbeat_ttl: Duration::ZERO,
+            heartbeat_timeout: None,
+            handshake_ivl: None,
+            accept_legacy: true,
+            raw: false,
+        }
+    }
+}
+
+/// Who the peer turned out to be, once the handshake is complete.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PeerInfo {
+    pub version: Version,
+    /// The routing id the peer announced (empty if none).
+    pub routing_id: Vec<u8>,
+    /// The properties of its READY (none for ZMTP 1.0/2.0 peers).
+    pub properties: Properties,
+}
+
+/// Why a connection ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EngineError {
+    /// The peer broke the protocol.
+    Protocol(ZmtpError),
+    /// The peer's socket type cannot talk to ours.
+    IncompatibleSocketType(Vec<u8>),
+    /// The peer's mechanism is not ours.
+    MechanismMismatch,
+    /// The peer sent ERROR, with its reason.
+    Refused(Vec<u8>),
+    /// The handshake did not finish within ZMQ_HANDSHAKE_IVL.
+    HandshakeTimeout,
+    /// No traffic within ZMQ_HEARTBEAT_TIMEOUT after a PING, or within the
+    /// TTL the peer asked for.
+    HeartbeatTimeout,
+}
+
+impl From<ZmtpError> for EngineError {
+    fn from(e: ZmtpError) -> EngineError {
+        EngineError::Protocol(e)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    Greeting,
+    /// 3.x: waiting for the peer's READY.
+    Ready,
+    /// 1.0/2.0: waiting for the peer's identity frame.
+    Identity,
+    Active,
+    Failed,
+}
+
+/// Bytes waiting to be written: copied bytes and large bodies, in order.
+enum Segment {
+    Bytes(Vec<u8>),
+    Body(Msg),
+}
+
+impl Segment {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Segment::Bytes(b) => b,
+            Segment::Body(m) => m.as_slice(),
+        }
+    }
+}
+
+#[derive(Default)]
+struct Output {
+    segments: VecDeque<Segment>,
+    /// Bytes of the first segment already written.
+    head_written: usize,
+    len: usize,
+}
+
+impl Output {
+    fn push_bytes(&mut self, bytes: &[u8]) {
+        self.len += bytes.len();
+        if let Some(Segment::Bytes(last)) = self.segments.back_mut() {
+            last.extend_from_slice(bytes);
+            return;
+        }
+        let mut buf = Vec::with_capacity(bytes.len().max(4096));
+        buf.extend_from_slice(bytes);
+        self.segments.push_back(Segment::Bytes(buf));
+    }
+
+    fn push_body(&mut self, body: Msg) {
+        self.len += body.len();
+        self.segments.push_back(Segment::Body(body));
+    }
+
+    fn slices<'a>(&'a self, out: &mut [IoSlice<'a>]) -> usize {
+        let mut n = 0;
+        for (i, segment) in self.segments.iter().enumerate() {
+            if n == out.len() {
+                break;
+            }
+            let bytes = segment.bytes();
+            let bytes = if i == 0 {
+                &bytes[self.head_written..]
+            } else {
+                bytes
+            };
+            out[n] = IoSlice::new(bytes);
+            n += 1;
+        }
+        n
+    }
+
+    fn advance(&mut self, mut n: usize) {
+        n = n.min(self.len);
+        self.len -= n;
+        while n > 0 {
+            let Some(head) = self.segments.front() else {
+                break;
+            };
+            let left = head.bytes().len() - self.head_written;
+            if n < left {
+                self.head_written += n;
+                return;
+            }
+            n -= left;
+            self.head_written = 0;
+            self.segments.pop_front();
+        }
+        if self.len == 0 {
+            // Keep one buffer for the next batch instead of reallocating.
+            if let Some(Segment::Bytes(mut buf)) = self.segments.pop_front() {
+                buf.clear();
+                self.segments.push_back(Segment::Bytes(buf));
+            }
+            self.segments.truncate(1);
+            self.head_written = 0;
+        }
+    }
+}
+
+/// One connection's ZMTP state.
+pub struct Engine {
+    config: EngineConfig,
+    our_name: &'static str,
+    phase: Phase,
+    greeting: GreetingDecoder,
+    decoder: FrameDecoder,
+    version: Version,
+    out: Output,
+    /// The next outgoing frame starts a message (for subscription
+    /// conversion, which applies to whole one-frame messages only).
+    out_at_start: bool,
+    peer: Option<PeerInfo>,
+    ready_reported: bool,
+    handshake_deadline: Option<Instant>,
+    next_ping: Option<Instant>,
+    /// Traffic must arrive before this (after our PING).
+    pong_deadline: Option<Instant>,
+    /// Traffic must arrive before this (the TTL of the peer's PING).
+    ttl_deadline: Option<Instant>,
+}
+
+impl Engine {
+    /// A new engine; its signature is ready to be written at once.
+    pub fn new(config: EngineConfig, now: Instant) -> Engine {
+        let our_name = socket_type::name(config.socket_type).unwrap_or("");
+        let greeting = if config.accept_legacy {
+            GreetingDecoder::new()
+        } else {
+            GreetingDecoder::v3_only()
+        };
+        let mut engine = Engine {
+            decoder: FrameDecoder::new(FrameVersion::V3, config.max_msg_size),
+            handshake_deadline: config.handshake_ivl.map(|ivl| now + ivl),
+            config,
+            our_name,
+            phase: Phase::Greeting,
+            greeting,
+            version: Version::V3_1,
+            out: Output::default(),
+            out_at_start: true,
+            peer: None,
+            ready_reported: false,
+            next_ping: None,
+            pong_deadline: None,
+            ttl_deadline: None,
+        };
+        if engine.config.raw {
+            engine.activate(
+                PeerInfo {
+                    version: Version::V3_1,
+                    routing_id: Vec::new(),
+                    properties: Properties::new(),
+                },
+                now,
+            );
+            return engine;
+        }
+        // The padding makes the signature the header of a ZMTP 1.0
+        // identity frame, should the peer speak 1.0.
+        let padding = engine.config.routing_id.len() as u64 + 1;
+        engine.out.push_bytes(&signature(padding));
+        engine
+    }
+
+    /// Whether the handshake is complete: messages may be sent.
+    pub fn is_active(&self) -> bool {
+        self.phase == Phase::Active
+    }
+
+    /// The peer, once the handshake is complete.
+    pub fn peer(&self) -> Option<&PeerInfo> {
+        self.peer.as_ref()
+    }
+
+    /// The peer's details the first time this is called after the
+    /// handshake completed; `None` before and after.
+    pub fn take_ready(&mut self) -> Option<PeerInfo> {
+        if self.ready_reported {
+            return None;
+        }
+        let peer = self.peer.clone()?;
+        self.ready_reported = true;
+        Some(peer)
+    }
+
+    /// Bytes are waiting to be written.
+    pub fn has_output(&self) -> bool {
+        self.out.len > 0
+    }
+
+    /// How many bytes are waiting to be written.
+    pub fn output_len(&self) -> usize {
+        self.out.len
+    }
+
+    /// Fills `slices` with the bytes to write next (for writev); returns
+    /// how many slices were filled.
+    pub fn output<'a>(&'a self, slices: &mut [IoSlice<'a>]) -> usize {
+        self.out.slices(slices)
+    }
+
+    /// Records that `n` bytes of the output were written.
+    pub fn advance_output(&mut self, n: usize) {
+        self.out.advance(n);
+    }
+
+    /// Where the body of the frame being received can be read straight
+    /// into (large frames), or `None`: then read into a buffer and call
+    /// [`Engine::input`]. After reading `n` bytes into it, call
+    /// [`Engine::commit`].
+    pub fn body_target(&mut self) -> Option<&mut [u8]> {
+        if self.phase == Phase::Active && !self.config.raw {
+            self.decoder.body_target()
+        } else {
+            None
+        }
+    }
+
+    /// `n` bytes were read into [`Engine::body_target`].
+    pub fn commit(
+        &mut self,
+        n: usize,
+        now: Instant,
+        out: &mut Vec<Msg>,
+    ) -> Result<(), EngineError> {
+        self.traffic();
+        if let Some(msg) = self.decoder.commit(n) {
+            self.frame(msg, now, out)?;
+        }
+        Ok(())
+    }
+
+    /// Takes bytes from the peer; complete messages are appended to `out`
+    /// (their `more()` flags as sent). After an error the engine is dead:
+    /// the connection must be closed.
+    pub fn input(
+        &mut self,
+        data: &[u8],
+        now: Instant,
+        out: &mut Vec<Msg>,
+    ) -> Result<(), EngineError> {
+        if self.phase == Phase::Failed {
+            return Err(EngineError::Protocol(ZmtpError::BadGreeting));
+        }
+        let result = self.input_inner(data, now, out);
+        if result.is_err() {
+            self.phase = Phase::Failed;
+        }
+        result
+    }
+
+    fn input_inner(
+        &mut self,
+        mut data: &[u8],
+        now: Instant,
+        out: &mut Vec<Msg>,
+    ) -> Result<(), EngineError> {
+        if !data.is_empty() {
+            self.traffic();
+        }
+        if self.config.raw {
+            // Each chunk read is a message.
+            if !data.is_empty() {
+                out.push(Msg::from_slice(data).map_err(|_| ZmtpError::NoMemory)?);
+            }
+            return Ok(());
+        }
+        while !data.is_empty() {
+            if self.phase == Phase::Greeting {
+                let (used, status) = self.greeting.feed(data)?;
+                data = &data[used..];
+                match status {
+                    GreetingStatus::Incomplete => {
+                        if used == 0 {
+                            break;
+                        }
+                    }
+                    GreetingStatus::Signature => self.out.push_bytes(&[MAJOR]),
+                    GreetingStatus::Major(major) => {
+                        if major >= MAJOR {
+                            let greeting = Greeting::new(Mechanism::Null, false);
+                            self.out.push_bytes(&greeting.tail());
+                        } else {
+                            // ZMTP 2.0: the rest of our greeting is the
+                            // socket type.
+                            self.out.push_bytes(&[self.config.socket_type as u8]);
+                        }
+                    }
+                    GreetingStatus::Done(peer) => self.greeting_done(peer, now, out)?,
+                }
+                continue;
+            }
+            let (used, msg) = self.decoder.decode(data)?;
+            data = &data[used..];
+            if let Some(msg) = msg {
+                self.frame(msg, now, out)?;
+            } else if used == 0 {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn greeting_done(
+        &mut self,
+        peer: PeerGreeting,
+        now: Instant,
+        out: &mut Vec<Msg>,
+    ) -> Result<(), EngineError> {
+        self.version = peer.version();
+        match peer {
+            PeerGreeting::V3 { mechanism, .. } => {
+                if mechanism != Mechanism::Null {
+                    return Err(EngineError::MechanismMismatch);
+                }
+                self.phase = Phase::Ready;
+                let mut props = Properties::new();
+                props.push("Socket-Type", self.our_name);
+                if self.announces_identity() {
+                    props.push("Identity", self.config.routing_id.clone());
+                }
+                let ready = Command::Ready(props).to_msg()?;
+                self.write_frame(&ready);
+            }
+            PeerGreeting::Legacy { revision, .. } => {
+                let framing = if revision == 0 {
+                    FrameVersion::V1
+                } else {
+                    FrameVersion::V2
+                };
+                self.decoder = FrameDecoder::new(framing, self.config.max_msg_size);
+                self.phase = Phase::Identity;
+                let identity =
+                    Msg::from_slice(&self.config.routing_id).map_err(|_| ZmtpError::NoMemory)?;
+                self.write_frame(&identity);
+            }
+            PeerGreeting::Unversioned { replay } => {
+                self.decoder = FrameDecoder::new(FrameVersion::V1, self.config.max_msg_size);
+                self.phase = Phase::Identity;
+                // Our signature was the header of our identity frame: its
+                // body completes it.
+                let id = self.config.routing_id.clone();
+                self.out.push_bytes(&id);
+                // What the peer sent so far is the start of its own.
+                let mut data = &replay[..];
+                while !data.is_empty() {
+                    let (used, msg) = self.decoder.decode(data)?;
+                    data = &data[used..];
+                    if let Some(msg) = msg {
+                        self.frame(msg, now, out)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether READY carries our Identity (libzmq sends it for the types
+    /// whose peers may route by it).
+    fn announces_identity(&self) -> bool {
+        matches!(self.our_name, "REQ" | "DEALER" | "ROUTER")
+    }
+
+    fn frame(&mut self, msg: Msg, now: Instant, out: &mut Vec<Msg>) -> Result<(), EngineError> {
+        match self.phase {
+            Phase::Ready => {
+                if !msg.is_command() {
+                    return Err(ZmtpError::UnexpectedCommand.into());
+                }
+                match Command::from_msg(&msg)? {
+                    Command::Ready(props) => self.peer_ready(props, now),
+                    Command::Error { reason } => Err(EngineError::Refused(reason)),
+                    _ => Err(ZmtpError::UnexpectedCommand.into()),
+                }
+            }
+            Phase::Identity => {
+                let routing_id = msg.as_slice().to_vec();
+                self.activate(
+                    PeerInfo {
+                        version: self.version,
+                        routing_id,
+                        properties: Properties::new(),
+                    },
+                    now,
+                );
+                if self.version == Version::V1_0 && self.is_publisher() {
+                    // A 1.0 subscriber sends no subscriptions: it gets all.
+                    out.push(Msg::from_slice(&[1]).map_err(|_| ZmtpError::NoMemory)?);
+                }
+                Ok(())
+            }
+            Phase::Active if msg.is_command() => self.command(&msg, now, out),
+            Phase::Active => {
+                out.push(msg);
+                Ok(())
+            }
+            Phase::Greeting | Phase::Failed => Err(ZmtpError::UnexpectedCommand.into()),
+        }
+    }
+
+    fn peer_ready(&mut self, props: Properties, now: Instant) -> Result<(), EngineError> {
+        let theirs = props.socket_type().unwrap_or_default();
+        if !socket_type::compatible_bytes(self.our_name, theirs) {
+            return Err(EngineError::IncompatibleSocketType(theirs.to_vec()));
+        }
+        let routing_id = props.routing_id().unwrap_or_default().to_vec();
+        self.activate(
+            PeerInfo {
+                version: self.version,
+                routing_id,
+                properties: props,
+            },
+            now,
+        );
+        Ok(())
+    }
+
+    fn activate(&mut self, peer: PeerInfo, now: Instant) {
+        self.peer = Some(peer);
+        self.phase = Phase::Active;
+        self.handshake_deadline = None;
+        if self.version >= Version::V3_0 && !self.config.raw {
+            self.next_ping = self.config.heartbeat_ivl.map(|ivl| now + ivl);
+        }
+    }
+
+    fn is_publisher(&self) -> bool {
+        matches!(self.our_name, "PUB" | "XPUB")
+    }
+
+    fn command(&mut self, msg: &Msg, now: Instant, out: &mut Vec<Msg>) -> Result<(), EngineError> {
+        match Command::from_msg(msg)? {
+            Command::Ping { ttl, context } => {
+                let pong = Command::pong_for(&context).to_msg()?;
+                self.write_frame(&pong);
+                if ttl > 0 {
+                    self.ttl_deadline = Some(now + Duration::from_millis(u64::from(ttl) * 100));
+                }
+            }
+            Command::Pong { .. } => {}
+            Command::Subscribe(topic) | Command::Cancel(topic) if self.is_publisher() => {
+                let subscribe = msg.as_slice().starts_with(b"\x09SUBSCRIBE");
+                let mut body = Vec::with_capacity(topic.len() + 1);
+                body.push(u8::from(subscribe));
+                body.extend_from_slice(&topic);
+                out.push(Msg::from_slice(&body).map_err(|_| ZmtpError::NoMemory)?);
+            }
+            Command::Error { reason } => return Err(EngineError::Refused(reason)),
+            Command::Ready(_) => return Err(ZmtpError::UnexpectedCommand.into()),
+            // Subscriptions sent to a non-publisher, and commands we do not
+            // know, are ignored (RFC 37).
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Queues a message frame from the socket. Only valid once active
+    /// (frames given earlier are the caller's bug and are dropped).
+    pub fn send(&mut self, msg: Msg) {
+        if self.phase != Phase::Active {
+            return;
+        }
+        if self.config.raw {
+            if msg.len() >= ZERO_COPY_MIN {
+                self.out.push_body(msg);
+            } else {
+                self.out.push_bytes(msg.as_slice());
+            }
+            return;
+        }
+        let at_start = self.out_at_start;
+        self.out_at_start = !msg.more();
+        if at_start && !msg.more() && self.version == Version::V3_1 && self.is_subscriber() {
+            if let Some(command) = subscription_command(msg.as_slice()) {
+                if let Ok(command) = command.to_msg() {
+                    self.write_frame(&command);
+                }
+                return;
+            }
+        }
+        self.write_owned(msg);
+    }
+
+    fn is_subscriber(&self) -> bool {
+        matches!(self.our_name, "SUB" | "XSUB")
+    }
+
+    /// Encodes a frame, copying its body.
+    fn write_frame(&mut self, msg: &Msg) {
+        self.write_header(msg);
+        self.out.push_bytes(msg.as_slice());
+    }
+
+    /// Encodes a frame, keeping a large body by reference.
+    fn write_owned(&mut self, msg: Msg) {
+        self.write_header(&msg);
+        if msg.len() >= ZERO_COPY_MIN {
+            self.out.push_body(msg);
+        } else {
+            self.out.push_bytes(msg.as_slice());
+        }
+    }
+
+    fn write_header(&mut self, msg: &Msg) {
+        if self.decoder_version() == FrameVersion::V1 {
+            let (bytes, len) = frame::v1_header_for(msg.len(), msg.more());
+            self.out.push_bytes(&bytes[..len]);
+        } else {
+            let command = msg.is_command() && self.version >= Version::V3_0;
+            let (bytes, len) = frame::header_for(msg.len(), msg.more(), command);
+            self.out.push_bytes(&bytes[..len]);
+        }
+    }
+
+    fn decoder_version(&self) -> FrameVersion {
+        match self.version {
+            Version::V1_0 => FrameVersion::V1,
+            Version::V2_0 => FrameVersion::V2,
+            _ => FrameVersion::V3,
+        }
+    }
+
+    fn traffic(&mut self) {
+        self.pong_deadline = None;
+        self.ttl_deadline = None;
+    }
+
+    /// The next moment [`Engine::on_timer`] has work.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        [
+            self.handshake_deadline,
+            self.next_ping,
+            self.pong_deadline,
+            self.ttl_deadline,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    /// Runs what is due at `now`: a PING to send, or a deadline missed
+    /// (an error: the connection must be closed).
+    pub fn on_timer(&mut self, now: Instant) -> Result<(), EngineError> {
+        if self.handshake_deadline.is_some_and(|d| now >= d) {
+            self.phase = Phase::Failed;
+            return Err(EngineError::HandshakeTimeout);
+        }
+        if self.pong_deadline.is_some_and(|d| now >= d)
+            || self.ttl_deadline.is_some_and(|d| now >= d)
+        {
+            self.phase = Phase::Failed;
+            return Err(EngineError::HeartbeatTimeout);
+        }
+        if let (Some(at), Some(ivl)) = (self.next_ping, self.config.heartbeat_ivl) {
+            if now >= at {
+                let ttl = self.config.heartbeat_ttl.as_millis() / 100;
+                let ping = Command::Ping {
+                    ttl: u16::try_from(ttl).unwrap_or(u16::MAX),
+                    context: Vec::new(),
+                };
+                if let Ok(ping) = ping.to_msg() {
+                    self.write_frame(&ping);
+                }
+                self.next_ping = Some(now + ivl);
+                if self.pong_deadline.is_none() {
+                    let timeout = self.config.heartbeat_timeout.unwrap_or(ivl);
+                    self.pong_deadline = Some(now + timeout);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The SUBSCRIBE or CANCEL command a 0x01/0x00-prefixed message stands
+/// for, if it is one.
+fn subscription_command(data: &[u8]) -> Option<Command> {
+    match data.split_first() {
+        Some((1, topic)) => Some(Command::Subscribe(topic.to_vec())),
+        Some((0, topic)) => Some(Command::Cancel(topic.to_vec())),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PUB: i32 = 1;
+    const SUB: i32 = 2;
+    const REQ: i32 = 3;
+    const REP: i32 = 4;
+    const DEALER: i32 = 5;
+    const ROUTER: i32 = 6;
+    const PULL: i32 = 7;
+    const PUSH: i32 = 8;
+    const XPUB: i32 = 9;
+
+    fn take_output(engine: &mut Engine) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        while engine.has_output() {
+            let before = bytes.len();
+            let mut slices = [IoSlice::new(&[]); 8];
+            let n = engine.output(&mut slices);
+            for s in &slices[..n] {
+                bytes.extend_from_slice(s);
+            }
+            engine.advance_output(bytes.len() - before);
+        }
+        bytes
+    }
+
+    /// Moves bytes both ways until neither side has anything to say;
+    /// `chunk` bytes at a time.
+    fn shuttle(
+        a: &mut Engine,
+        b: &mut Engine,
+        chunk: usize,
+        now: Instant,
+    ) -> Result<(Vec<Msg>, Vec<Msg>), EngineError> {
+        let (mut at_a, mut at_b) = (Vec::new(), Vec::new());
+        loop {
+            let to_b = take_output(a);
+            let to_a = take_output(b);
+            if to_a.is_empty() && to_b.is_empty() {
+                return Ok((at_a, at_b));
+            }
+            for c in to_b.chunks(chunk) {
+                b.input(c, now, &mut at_b)?;
+            }
+            for c in to_a.chunks(chunk) {
+                a.input(c, now, &mut at_a)?;
+            }
+        }
+    }
+
+    fn config(socket_type: i32, id: &[u8]) -> EngineConfig {
+        EngineConfig {
+            routing_id: id.to_vec(),
+            ..EngineConfig::new(socket_type)
+        }
+    }
+
+    fn msg(data: &[u8], more: bool) -> Msg {
+        let mut m = Msg::from_slice(data).unwrap();
+        m.set_more(more);
+        m
+    }
+
+    #[test]
+    fn two_engines_handshake_and_exchange_messages_at_any_chunking() {
+        for chunk in [1, 2, 7, 64, 10_000] {
+            let now = Instant::now();
+            let mut a = Engine::new(config(DEALER, b"alice"), now);
+            let mut b = Engine::new(config(ROUTER, b""), now);
+            shuttle(&mut a, &mut b, chunk, now).unwrap();
+            assert!(a.is_active() && b.is_active());
+            let peer = b.take_ready().unwrap();
+            assert_eq!(peer.version, Version::V3_1);
+            assert_eq!(peer.routing_id, b"alice");
+            assert_eq!(peer.properties.socket_type(), Some(&b"DEALER"[..]));
+            assert!(b.take_ready().is_none());
+            assert_eq!(
+                a.take_ready().unwrap().properties.socket_type(),
+                Some(&b"ROUTER"[..])
+            );
+
+            let big = vec![7u8; 100_000];
+            for size in [0usize, 1, 255, 256] {
+                a.send(msg(&big[..size], true));
+            }
+            a.send(msg(&big, false));
+            let (_, at_b) = shuttle(&mut a, &mut b, chunk, now).unwrap();
+            let sizes: Vec<_> = at_b.iter().map(|m| (m.len(), m.more())).collect();
+            assert_eq!(
+                sizes,
+                [
+                    (0, true),
+                    (1, true),
+                    (255, true),
+                    (256, true),
+                    (100_000, false)
+                ]
+            );
+            assert!(at_b.iter().all(|m| !m.is_command()));
+        }
+    }
+
+    #[test]
+    fn incompatible_socket_types_fail_the_handshake() {
+        let now = Instant::now();
+        let mut a = Engine::new(config(PUB, b""), now);
+        let mut b = Engine::new(config(PULL, b""), now);
+        let err = shuttle(&mut a, &mut b, 100, now).unwrap_err();
+        assert!(
+            matches!(err, EngineError::IncompatibleSocketType(_)),
+            "{err:?}"
+        );
+        // REQ with REQ, PUSH with PUSH.
+        for (x, y) in [(REQ, REQ), (PUSH, PUSH), (REP, ROUTER)] {
+            let mut a = Engine::new(config(x, b""), now);
+            let mut b = Engine::new(config(y, b""), now);
+            assert!(shuttle(&mut a, &mut b, 100, now).is_err());
+        }
+    }
+
+    #[test]
+    fn subscriptions_travel_as_commands_to_3_1_and_come_back_as_messages() {
+        let now = Instant::now();
+        let mut sub = Engine::new(config(SUB, b""), now);
+        let mut publisher = Engine::new(config(XPUB, b""), now);
+        shuttle(&mut sub, &mut publisher, 100, now).unwrap();
+        sub.send(msg(b"\x01topic", false));
+        sub.send(msg(b"\x00topic", false));
+        let wire = take_output(&mut sub);
+        assert_eq!(&wire[..3], b"\x04\x0f\x09");
+        assert_eq!(&wire[3..17], b"SUBSCRIBEtopic");
+        assert_eq!(&wire[17..20], b"\x04\x0c\x06");
+        let mut got = Vec::new();
+        publisher.input(&wire, now, &mut got).unwrap();
+        let bodies: Vec<_> = got.iter().map(|m| m.as_slice().to_vec()).collect();
+        assert_eq!(bodies, [b"\x01topic".to_vec(), b"\x00topic".to_vec()]);
+    }
+
+    /// A 3.0 peer: our greeting staged, its READY, subscriptions as data.
+    #[test]
+    fn a_3_0_peer_gets_subscriptions_as_data_frames() {
+        let now = Instant::now();
+        let mut sub = Engine::new(config(SUB, b""), now);
+        assert_eq!(take_output(&mut sub), signature(1));
+        let mut greeting = Greeting::new(Mechanism::Null, false);
+        greeting.minor = 0;
+        let peer_greeting = greeting.encode(0);
+        let mut got = Vec::new();
+        sub.input(&peer_greeting[..10], now, &mut got).unwrap();
+        assert_eq!(take_output(&mut sub), [3]);
+        sub.input(&peer_greeting[10..], now, &mut got).unwrap();
+        let rest = take_output(&mut sub);
+        assert_eq!(rest[0], 1, "we announce 3.1");
+        assert_eq!(&rest[1..5], b"NULL");
+        // Then our READY.
+        let ready_at = TAIL_OF_GREETING;
+        assert_eq!(rest[ready_at], 0x04);
+        let mut props = Properties::new();
+        props.push("Socket-Type", "PUB");
+        let ready = Command::Ready(props).to_msg().unwrap();
+        let mut bytes = Vec::new();
+        frame::encode(&ready, &mut bytes);
+        sub.input(&bytes, now, &mut got).unwrap();
+        assert!(sub.is_active());
+        assert_eq!(sub.take_ready().unwrap().version, Version::V3_0);
+        sub.send(msg(b"\x01abc", false));
+        assert_eq!(take_output(&mut sub), b"\x00\x04\x01abc");
+    }
+
+    const TAIL_OF_GREETING: usize = super::super::greeting::TAIL_LEN;
+
+    #[test]
+    fn a_2_0_peer_exchanges_identities_then_frames() {
+        let now = Instant::now();
+        let mut dealer = Engine::new(config(DEALER, b"me"), now);
+        take_output(&mut dealer);
+        let mut got = Vec::new();
+        // Signature, revision 1, socket type ROUTER (6), identity frame "you".
+        let mut peer = signature(1).to_vec();
+        peer.extend_from_slice(&[1, 6]);
+        peer.extend_from_slice(b"\x00\x03you");
+        peer.extend_from_slice(b"\x01\x01a\x00\x00");
+        dealer.input(&peer, now, &mut got).unwrap();
+        let info = dealer.take_ready().unwrap();
+        assert_eq!(info.version, Version::V2_0);
+        assert_eq!(info.routing_id, b"you");
+        let bodies: Vec<_> = got
+            .iter()
+            .map(|m| (m.as_slice().to_vec(), m.more()))
+            .collect();
+        assert_eq!(bodies, [(b"a".to_vec(), true), (b"".to_vec(), false)]);
+        // We sent: major 3, our socket type, our identity frame.
+        assert_eq!(take_output(&mut dealer), b"\x03\x05\x00\x02me");
+        dealer.send(msg(b"xyz", false));
+        assert_eq!(take_output(&mut dealer), b"\x00\x03xyz");
+    }
+
+    #[test]
+    fn a_1_0_peer_reads_our_signature_as_an_identity_header() {
+        let now = Instant::now();
+        let mut publisher = Engine::new(config(PUB, b"id"), now);
+        assert_eq!(take_output(&mut publisher), signature(3));
+        let mut got = Vec::new();
+        // A 1.0 peer's identity frame: length 1 (flags only), flags 0.
+        // Then a message "hi": length 3, flags 0.
+        publisher
+            .input(b"\x01\x00\x03\x00hi", now, &mut got)
+            .unwrap();
+        assert_eq!(publisher.take_ready().unwrap().version, Version::V1_0);
+        // The body of our identity frame follows the signature.
+        assert_eq!(take_output(&mut publisher), b"id");
+        // A 1.0 subscriber subscribes to everything implicitly.
+        let bodies: Vec<_> = got.iter().map(|m| m.as_slice().to_vec()).collect();
+        assert_eq!(bodies, [b"\x01".to_vec(), b"hi".to_vec()]);
+        publisher.send(msg(b"news", false));
+        assert_eq!(take_output(&mut publisher), b"\x05\x00news");
+    }
+
+    #[test]
+    fn hostile_input_fails_cleanly() {
+        let now = Instant::now();
+        let cases: Vec<Vec<u8>> = vec![
+            // Unknown mechanism.
+            {
+                let mut g = Greeting::new(Mechanism::Null, false).encode(0).to_vec();
+                g[12..16].copy_from_slice(b"XXXX");
+                g
+            },
+            // A data frame before READY.
+            {
+                let mut g = Greeting::new(Mechanism::Null, false).encode(0).to_vec();
+                g.extend_from_slice(b"\x00\x01x");
+                g
+            },
+            // READY with a broken property list.
+            {
+                let mut g = Greeting::new(Mechanism::Null, false).encode(0).to_vec();
+                g.extend_from_slice(b"\x04\x08\x05READY\x0bS");
+                g
+            },
+            // A frame of 2^63 bytes, announced after a good handshake.
+            {
+                let mut g = Greeting::new(Mechanism::Null, false).encode(0).to_vec();
+                let mut props = Properties::new();
+                props.push("Socket-Type", "ROUTER");
+                frame::encode(&Command::Ready(props).to_msg().unwrap(), &mut g);
+                g.extend_from_slice(&[0x02, 0x80, 0, 0, 0, 0, 0, 0, 0]);
+                g
+            },
+            // Reserved flag bits.
+            {
+                let mut g = Greeting::new(Mechanism::Null, false).encode(0).to_vec();
+                let mut props = Properties::new();
+                props.push("Socket-Type", "ROUTER");
+                frame::encode(&Command::Ready(props).to_msg().unwrap(), &mut g);
+                g.extend_from_slice(&[0x80, 0x00]);
+                g
+            },
+            // ERROR from the peer.
+            {
+                let mut g = Greeting::new(Mechanism::Null, false).encode(0).to_vec();
+                g.extend_from_slice(b"\x04\x0a\x05ERROR\x04nope");
+                g
+            },
+        ];
+        for (i, case) in cases.iter().enumerate() {
+            for chunk in [1, 5, 1000] {
+                let mut config = config(DEALER, b"");
+                config.max_msg_size = 1 << 20;
+                let mut e = Engine::new(config, now);
+                let mut got = Vec::new();
+                let result = case
+                    .chunks(chunk)
+                    .try_for_each(|c| e.input(c, now, &mut got));
+                assert!(result.is_err(), "case {i} chunk {chunk}");
+                assert!(e.input(b"more", now, &mut got).is_err());
+            }
+        }
+        // Random garbage never panics; legacy refused when asked.
+        let mut rng = super::super::TestRng::new(7);
+        for _ in 0..500 {
+            let len = rng.below(200);
+            let bytes = rng.bytes(len);
+            let mut e = Engine::new(config(ROUTER, b""), now);
+            let mut got = Vec::new();
+            let _ = e.input(&bytes, now, &mut got);
+        }
+        let mut strict = config(DEALER, b"");
+        strict.accept_legacy = false;
+        let mut e = Engine::new(strict, now);
+        assert!(e.input(b"\x01\x00", now, &mut Vec::new()).is_err());
+    }
+
+    #[test]
+    fn a_long_frame_never_completed_holds_only_what_arrived() {
+        let now = Instant::now();
+        let mut a = Engine::new(config(DEALER, b""), now);
+        let mut b = Engine::new(config(DEALER, b""), now);
+        shuttle(&mut a, &mut b, 1000, now).unwrap();
+        let mut got = Vec::new();
+        // Announce 1 GiB, send 1 MiB of it.
+        let mut header = vec![0x02];
+        header.extend_from_slice(&(1u64 << 30).to_be_bytes());
+        b.input(&header, now, &mut got).unwrap();
+        let chunk = vec![0u8; 65536];
+        for _ in 0..16 {
+            b.input(&chunk, now, &mut got).unwrap();
+        }
+        assert!(got.is_empty());
+        assert!(b.decoder.buffered_capacity() <= 4 << 20);
+    }
+
+    #[test]
+    fn heartbeats_ping_answer_and_time_out() {
+        let t0 = Instant::now();
+        let ms = Duration::from_millis;
+        let mut cfg = config(DEALER, b"");
+        cfg.heartbeat_ivl = Some(ms(100));
+        cfg.heartbeat_ttl = ms(500);
+        cfg.heartbeat_timeout = Some(ms(300));
+        let mut a = Engine::new(cfg, t0);
+        let mut b = Engine::new(config(DEALER, b""), t0);
+        shuttle(&mut a, &mut b, 1000, t0).unwrap();
+        assert_eq!(a.next_deadline(), Some(t0 + ms(100)));
+        a.on_timer(t0 + ms(100)).unwrap();
+        let ping = take_output(&mut a);
+        assert_eq!(ping, b"\x04\x07\x04PING\x00\x05");
+        let mut got = Vec::new();
+        b.input(&ping, t0 + ms(100), &mut got).unwrap();
+        assert!(got.is_empty());
+        // b must hear from a within the TTL (0.5 s).
+        assert_eq!(b.next_deadline(), Some(t0 + ms(600)));
+        let pong = take_output(&mut b);
+        assert_eq!(pong, b"\x04\x05\x04PONG");
+        a.input(&pong, t0 + ms(150), &mut got).unwrap();
+        // Silence from now on: a pings again and then gives up.
+        a.on_timer(t0 + ms(200)).unwrap();
+        take_output(&mut a);
+        assert_eq!(a.on_timer(t0 + ms(500)), Err(EngineError::HeartbeatTimeout));
+        assert_eq!(b.on_timer(t0 + ms(600)), Err(EngineError::HeartbeatTimeout));
+    }
+
+    #[test]
+    fn the_handshake_has_a_deadline() {
+        let t0 = Instant::now();
+        let mut cfg = config(DEALER, b"");
+        cfg.handshake_ivl = Some(Duration::from_millis(50));
+        let mut a = Engine::new(cfg, t0);
+        assert_eq!(a.on_timer(t0 + Duration::from_millis(10)), Ok(()));
+        assert_eq!(
+            a.on_timer(t0 + Duration::from_millis(50)),
+            Err(EngineError::HandshakeTimeout)
+        );
+    }
+
+    /// A peer that stops at any byte of its handshake leaves the engine
+    /// waiting (never active, nothing delivered), and the rest completes it.
+    #[test]
+    fn a_handshake_cut_at_every_offset_waits_for_the_rest() {
+        let now = Instant::now();
+        let mut peer = Engine::new(config(ROUTER, b""), now);
+        let mut probe = Engine::new(config(DEALER, b"x"), now);
+        // Record what a ROUTER says during a whole handshake.
+        let mut wire = Vec::new();
+        loop {
+            let to_probe = take_output(&mut peer);
+            let to_peer = take_output(&mut probe);
+            if to_probe.is_empty() && to_peer.is_empty() {
+                break;
+            }
+            wire.extend_from_slice(&to_probe);
+            probe.input(&to_probe, now, &mut Vec::new()).unwrap();
+            peer.input(&to_peer, now, &mut Vec::new()).unwrap();
+        }
+        peer.send(msg(b"data", false));
+        wire.extend_from_slice(&take_output(&mut peer));
+        for cut in 0..wire.len() {
+            let mut e = Engine::new(config(DEALER, b"x"), now);
+            let mut got = Vec::new();
+            e.input(&wire[..cut], now, &mut got).unwrap();
+            assert!(got.is_empty(), "cut {cut}");
+            e.input(&wire[cut..], now, &mut got).unwrap();
+            assert!(e.is_active(), "cut {cut}");
+            assert_eq!(got.len(), 1, "cut {cut}");
+        }
+    }
+
+    #[test]
+    fn raw_engines_pass_bytes_through() {
+        let now = Instant::now();
+        let mut cfg = config(11, b"");
+        cfg.raw = true;
+        let mut e = Engine::new(cfg, now);
+        assert!(e.is_active());
+        assert!(e.take_ready().is_some());
+        assert!(!e.has_output());
+        let mut got = Vec::new();
+        e.input(b"GET / HTTP/1.0\r\n", now, &mut got).unwrap();
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].as_slice(), b"GET / HTTP/1.0\r\n");
+        e.send(msg(b"HTTP/1.0 200 OK\r\n", true));
+        assert_eq!(take_output(&mut e), b"HTTP/1.0 200 OK\r\n");
+        assert_eq!(e.next_deadline(), None);
+    }
+
+    #[test]
+    fn large_bodies_go_out_by_reference() {
+        let now = Instant::now();
+        let mut a = Engine::new(config(PUSH, b""), now);
+        let mut b = Engine::new(config(PULL, b""), now);
+        shuttle(&mut a, &mut b, 1000, now).unwrap();
+        let body = vec![9u8; 1 << 20];
+        a.send(msg(&body, false));
+        let mut slices = [IoSlice::new(&[]); 4];
+        assert_eq!(a.output(&mut slices), 2);
+        assert_eq!(slices[1].len(), 1 << 20);
+        assert_eq!(a.output_len(), 9 + (1 << 20));
+        // A partial write resumes where it stopped.
+        a.advance_output(5);
+        assert_eq!(a.output_len(), 4 + (1 << 20));
+        let rest = take_output(&mut a);
+        assert_eq!(rest.len(), 4 + (1 << 20));
+    }
+}
