@@ -119,8 +119,9 @@ static void check_has (void)
         int has = zmq_has (known[i]);
         CHECK (has == 0 || has == 1);
     }
-    /* Neither build enables the draft API. */
+    /* Neither build enables the draft API; both have ipc. */
     CHECK_EQ_INT (zmq_has ("draft"), 0);
+    CHECK_EQ_INT (zmq_has ("ipc"), 1);
 #ifndef REFERENCE_LIBZMQ
     /* None of the optional transports and mechanisms here (Debian's libzmq
      * has pgm, norm and gssapi); NULL is answered, not dereferenced. */

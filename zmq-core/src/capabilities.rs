@@ -4,7 +4,7 @@
 /// (capability, supported). Transports and mechanisms are listed as they
 /// become real; everything not listed is unsupported.
 const CAPABILITIES: &[(&str, bool)] = &[
-    ("ipc", false),
+    ("ipc", true),
     ("pgm", false),
     ("tipc", false),
     ("norm", false),
@@ -32,5 +32,6 @@ mod tests {
         assert!(!has("pgm"));
         assert!(!has("gssapi"));
         assert_eq!(has("draft"), cfg!(feature = "draft"));
+        assert!(has("ipc"));
     }
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 
 use crate::error::{Error, Result};
-use crate::io_thread::{IoThread, ThreadSettings};
+use crate::io_thread::{IoHandle, IoThread, ThreadSettings};
 use crate::mailbox::{Command, Mailbox};
 use crate::pipe::{self, Flow, PipeEnd, PipeId};
 
@@ -76,6 +76,8 @@ struct State {
     pending: HashMap<String, Vec<Pending>>,
     /// The I/O threads, started with the first socket.
     io_threads_running: Vec<IoThread>,
+    /// The thread the next network endpoint goes to (round robin).
+    next_io_thread: usize,
     /// Signalled when the last socket closes, for a `terminate` sleeping
     /// on it (an eventfd, so that a signal interrupts the wait).
     all_closed: Option<Arc<Mailbox>>,
@@ -120,6 +122,7 @@ impl Context {
                     pending: HashMap::new(),
                     all_closed: None,
                     io_threads_running: Vec::new(),
+                    next_io_thread: 0,
                 }),
             }),
         }
@@ -216,6 +219,18 @@ impl Context {
         s.next_socket_id += 1;
         s.sockets.insert(id, mailbox);
         Ok((id, s.blocky == 0, s.ipv6 != 0))
+    }
+
+    /// An I/O thread for a new network endpoint; EMTHREAD when the
+    /// context has none (ZMQ_IO_THREADS 0).
+    pub(crate) fn io_thread(&self) -> Result<std::sync::Arc<IoHandle>> {
+        let mut s = self.inner.state.lock();
+        if s.io_threads_running.is_empty() {
+            return Err(Error::NoThread);
+        }
+        let index = s.next_io_thread % s.io_threads_running.len();
+        s.next_io_thread = s.next_io_thread.wrapping_add(1);
+        Ok(s.io_threads_running[index].handle())
     }
 
     /// A socket closed: its endpoints go, and termination may complete.

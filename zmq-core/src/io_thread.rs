@@ -1,19 +1,36 @@
-//! I/O threads: each runs an event loop (mio) that network sessions will
-//! register with; a waker stops it. They start with a context's first
-//! socket (ZMQ_IO_THREADS of them, as libzmq), are named "ZMQbg/IO/<n>"
-//! (after "<prefix>/" with ZMQ_THREAD_NAME_PREFIX), run on the CPUs of
+//! I/O threads: each runs an event loop (mio) for the network listeners
+//! and sessions of its context. They start with a context's first socket
+//! (ZMQ_IO_THREADS of them, as libzmq), are named "ZMQbg/IO/<n>" (after
+//! "<prefix>/" with ZMQ_THREAD_NAME_PREFIX), run on the CPUs of
 //! ZMQ_THREAD_AFFINITY_CPU_ADD if any, and block every signal so that
 //! signals reach the application's threads.
+//!
+//! Sockets hand work to a thread as tasks (closures run on the thread);
+//! the pipes of its sessions wake it through one mailbox whose eventfd is
+//! in the poll set.
 
+use std::collections::HashMap;
+use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
-use mio::{Events, Poll, Token, Waker};
+use mio::unix::SourceFd;
+use mio::{Events, Interest, Poll, Registry, Token, Waker};
+use parking_lot::Mutex;
 
 use crate::error::{Error, Result};
+use crate::mailbox::{Command, Mailbox};
+use crate::pipe::PipeId;
+use crate::transport::listener::Listener;
+use crate::transport::session::Session;
 
 const WAKER: Token = Token(0);
+const MAILBOX: Token = Token(1);
+const FIRST_HANDLER: usize = 2;
+/// Bytes read from the network in one go.
+const READ_BUFFER: usize = 64 * 1024;
 
 /// How the context wants its threads set up.
 #[derive(Debug, Clone, Default)]
@@ -22,10 +39,40 @@ pub struct ThreadSettings {
     pub affinity: Vec<i32>,
 }
 
+/// Work for an I/O thread.
+pub type Task = Box<dyn FnOnce(&mut Reactor) + Send>;
+
+/// What other threads hold of an I/O thread: a way to give it tasks.
+pub struct IoHandle {
+    tasks: Mutex<Vec<Task>>,
+    waker: Waker,
+    stop: AtomicBool,
+}
+
+impl IoHandle {
+    /// Runs `task` on the thread, soon.
+    pub fn submit(&self, task: Task) {
+        self.tasks.lock().push(task);
+        // A failed wake means the poll is gone with its thread.
+        let _ = self.waker.wake();
+    }
+
+    /// Runs `task` on the thread and waits for its answer.
+    pub fn call<T: Send + 'static>(
+        &self,
+        task: impl FnOnce(&mut Reactor) -> T + Send + 'static,
+    ) -> Result<T> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        self.submit(Box::new(move |reactor| {
+            let _ = tx.send(task(reactor));
+        }));
+        rx.recv().map_err(|_| Error::Terminated)
+    }
+}
+
 pub struct IoThread {
-    waker: Arc<Waker>,
-    stop: Arc<AtomicBool>,
-    handle: JoinHandle<()>,
+    handle: Arc<IoHandle>,
+    thread: JoinHandle<()>,
 }
 
 /// Blocks every signal in the calling thread.
@@ -54,50 +101,354 @@ fn pin(cpus: &[i32]) {
 impl IoThread {
     pub fn start(index: usize, settings: &ThreadSettings) -> Result<IoThread> {
         let poll = Poll::new().map_err(Error::from)?;
-        let waker = Arc::new(Waker::new(poll.registry(), WAKER).map_err(Error::from)?);
-        let stop = Arc::new(AtomicBool::new(false));
+        let waker = Waker::new(poll.registry(), WAKER).map_err(Error::from)?;
+        let mailbox = Arc::new(Mailbox::new()?);
+        let fd: RawFd = mailbox.fd();
+        poll.registry()
+            .register(&mut SourceFd(&fd), MAILBOX, Interest::READABLE)
+            .map_err(Error::from)?;
+        let handle = Arc::new(IoHandle {
+            tasks: Mutex::new(Vec::new()),
+            waker,
+            stop: AtomicBool::new(false),
+        });
         let name = if settings.name_prefix != 0 {
             format!("{}/ZMQbg/IO/{index}", settings.name_prefix)
         } else {
             format!("ZMQbg/IO/{index}")
         };
         let affinity = settings.affinity.clone();
-        let stopping = stop.clone();
-        let handle = std::thread::Builder::new()
+        let shared = handle.clone();
+        let thread = std::thread::Builder::new()
             .name(name)
             .spawn(move || {
                 block_signals();
                 pin(&affinity);
-                run(poll, &stopping);
+                run(poll, mailbox, &shared);
             })
             .map_err(|_| Error::NoThread)?;
-        Ok(IoThread {
-            waker,
-            stop,
-            handle,
-        })
+        Ok(IoThread { handle, thread })
     }
 
-    /// Stops the loop and waits for the thread.
+    pub fn handle(&self) -> Arc<IoHandle> {
+        self.handle.clone()
+    }
+
+    /// Stops the loop once its sessions have delivered what their linger
+    /// allows, and waits for the thread.
     pub fn stop(self) {
-        self.stop.store(true, Ordering::Release);
-        // If waking fails the loop still sees the flag at its next event;
-        // a failure here means the poll is already gone.
-        let _ = self.waker.wake();
-        let _ = self.handle.join();
+        self.handle.stop.store(true, Ordering::Release);
+        let _ = self.handle.waker.wake();
+        let _ = self.thread.join();
     }
 }
 
-fn run(mut poll: Poll, stop: &AtomicBool) {
+/// A listener or a session.
+pub enum Handler {
+    Listener(Listener),
+    Session(Box<Session>),
+}
+
+/// The part of the loop's state a handler may use while it runs.
+pub struct Cx {
+    registry: Registry,
+    pub mailbox: Arc<Mailbox>,
+    /// Which session owns each pipe end living on this thread.
+    pipes: HashMap<PipeId, Token>,
+    next_token: usize,
+    /// Handlers created while another ran (sessions of a listener).
+    spawned: Vec<(Token, Handler)>,
+    /// Handlers to run again without waiting for an event.
+    again: Vec<Token>,
+    pub read_buf: Vec<u8>,
+}
+
+impl Cx {
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    pub fn new_token(&mut self) -> Token {
+        let token = Token(self.next_token);
+        self.next_token += 1;
+        token
+    }
+
+    /// Routes the wake-ups of a pipe end to a session.
+    pub fn own_pipe(&mut self, pipe: PipeId, token: Token) {
+        self.pipes.insert(pipe, token);
+    }
+
+    pub fn forget_pipe(&mut self, pipe: PipeId) {
+        self.pipes.remove(&pipe);
+    }
+
+    pub fn spawn(&mut self, token: Token, handler: Handler) {
+        self.spawned.push((token, handler));
+        self.again.push(token);
+    }
+
+    pub fn run_again(&mut self, token: Token) {
+        self.again.push(token);
+    }
+}
+
+/// The event loop's state.
+pub struct Reactor {
+    pub cx: Cx,
+    handlers: HashMap<Token, Handler>,
+    stopping: bool,
+}
+
+impl Reactor {
+    /// Adds a listener or session and runs it once.
+    pub fn add(&mut self, token: Token, handler: Handler) {
+        self.handlers.insert(token, handler);
+        self.cx.again.push(token);
+    }
+
+    /// Closes the listeners bound to `endpoint` by socket `socket_id`, and
+    /// the sessions they accepted. False if there was none.
+    pub fn unbind(&mut self, socket_id: u64, endpoint: &str) -> bool {
+        let listeners: Vec<Token> = self
+            .handlers
+            .iter()
+            .filter_map(|(&t, h)| match h {
+                Handler::Listener(l) if l.socket_id() == socket_id && l.matches(endpoint) => {
+                    Some(t)
+                }
+                _ => None,
+            })
+            .collect();
+        for &token in &listeners {
+            self.close_handler(token);
+            let sessions: Vec<Token> = self
+                .handlers
+                .iter()
+                .filter_map(|(&t, h)| match h {
+                    Handler::Session(s) if s.listener() == Some(token) => Some(t),
+                    _ => None,
+                })
+                .collect();
+            for session in sessions {
+                self.close_handler(session);
+            }
+        }
+        !listeners.is_empty()
+    }
+
+    /// Closes the connecting sessions of socket `socket_id` made for
+    /// `endpoint`. False if there was none.
+    pub fn disconnect(&mut self, socket_id: u64, endpoint: &str) -> bool {
+        let sessions: Vec<Token> = self
+            .handlers
+            .iter()
+            .filter_map(|(&t, h)| match h {
+                Handler::Session(s) if s.socket_id() == socket_id && s.connects_to(endpoint) => {
+                    Some(t)
+                }
+                _ => None,
+            })
+            .collect();
+        for &token in &sessions {
+            self.close_handler(token);
+        }
+        !sessions.is_empty()
+    }
+
+    /// Socket `socket_id` closed: its listeners go, its sessions deliver
+    /// what they can within `linger_ms` (ZMQ_LINGER: -1 forever).
+    pub fn socket_closed(&mut self, socket_id: u64, linger_ms: i64) {
+        let now = Instant::now();
+        let mut listeners = Vec::new();
+        for (&token, handler) in self.handlers.iter_mut() {
+            match handler {
+                Handler::Listener(l) if l.socket_id() == socket_id => listeners.push(token),
+                Handler::Session(s) if s.socket_id() == socket_id => {
+                    s.linger(&mut self.cx, linger_ms, now);
+                    self.cx.again.push(token);
+                }
+                _ => {}
+            }
+        }
+        for token in listeners {
+            self.close_handler(token);
+        }
+    }
+
+    fn close_handler(&mut self, token: Token) {
+        if let Some(handler) = self.handlers.remove(&token) {
+            match handler {
+                Handler::Listener(mut l) => l.close(&mut self.cx),
+                Handler::Session(mut s) => s.close(&mut self.cx),
+            }
+        }
+    }
+
+    fn run_handler(&mut self, token: Token, event: Option<&mio::event::Event>) {
+        let Some(handler) = self.handlers.get_mut(&token) else {
+            return;
+        };
+        match handler {
+            Handler::Listener(l) => l.ready(&mut self.cx),
+            Handler::Session(s) => s.ready(&mut self.cx, event),
+        }
+        self.settle(token);
+    }
+
+    /// Removes the handler if it finished; adds what it spawned.
+    fn settle(&mut self, token: Token) {
+        let finished = match self.handlers.get(&token) {
+            Some(Handler::Session(s)) => s.is_done(),
+            Some(Handler::Listener(l)) => l.is_done(),
+            None => false,
+        };
+        if finished {
+            self.close_handler(token);
+        }
+        for (t, h) in std::mem::take(&mut self.cx.spawned) {
+            self.handlers.insert(t, h);
+        }
+    }
+
+    fn dispatch_mailbox(&mut self) {
+        for command in self.cx.mailbox.take() {
+            let (pipe, kind) = match command {
+                Command::ActivateRead(id) => (id, PipeEvent::Read),
+                Command::ActivateWrite(id) => (id, PipeEvent::Write),
+                Command::PipeTerm(id) => (id, PipeEvent::Term),
+                // Not sent to sessions.
+                Command::Attach(end) => {
+                    end.close(true);
+                    continue;
+                }
+                Command::Hiccup(_) | Command::Stop => continue,
+            };
+            let Some(&token) = self.cx.pipes.get(&pipe) else {
+                continue;
+            };
+            if let Some(Handler::Session(s)) = self.handlers.get_mut(&token) {
+                s.pipe_event(kind);
+                self.cx.again.push(token);
+            }
+        }
+    }
+
+    fn run_timers(&mut self, now: Instant) {
+        let due: Vec<Token> = self
+            .handlers
+            .iter()
+            .filter_map(|(&t, h)| match h {
+                Handler::Session(s) if s.deadline().is_some_and(|d| d <= now) => Some(t),
+                _ => None,
+            })
+            .collect();
+        for token in due {
+            if let Some(Handler::Session(s)) = self.handlers.get_mut(&token) {
+                s.timer(&mut self.cx, now);
+            }
+            self.settle(token);
+        }
+    }
+
+    fn next_deadline(&self) -> Option<Instant> {
+        self.handlers
+            .values()
+            .filter_map(|h| match h {
+                Handler::Session(s) => s.deadline(),
+                Handler::Listener(_) => None,
+            })
+            .min()
+    }
+
+    fn begin_stop(&mut self) {
+        self.stopping = true;
+        let listeners: Vec<Token> = self
+            .handlers
+            .iter()
+            .filter(|(_, h)| matches!(h, Handler::Listener(_)))
+            .map(|(&t, _)| t)
+            .collect();
+        for token in listeners {
+            self.close_handler(token);
+        }
+    }
+}
+
+/// What a pipe told its session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PipeEvent {
+    Read,
+    Write,
+    Term,
+}
+
+fn run_tasks(reactor: &mut Reactor, shared: &IoHandle) {
+    let tasks = std::mem::take(&mut *shared.tasks.lock());
+    for task in tasks {
+        task(reactor);
+    }
+}
+
+fn run(mut poll: Poll, mailbox: Arc<Mailbox>, shared: &IoHandle) {
     let mut events = Events::with_capacity(256);
-    while !stop.load(Ordering::Acquire) {
-        match poll.poll(&mut events, None) {
+    let mut reactor = Reactor {
+        cx: Cx {
+            registry: match poll.registry().try_clone() {
+                Ok(r) => r,
+                Err(_) => return,
+            },
+            mailbox,
+            pipes: HashMap::new(),
+            next_token: FIRST_HANDLER,
+            spawned: Vec::new(),
+            again: Vec::new(),
+            read_buf: vec![0; READ_BUFFER],
+        },
+        handlers: HashMap::new(),
+        stopping: false,
+    };
+    loop {
+        // Tasks first: a socket's last words (connect, close) come before
+        // the stop that follows them.
+        run_tasks(&mut reactor, shared);
+        if !reactor.stopping && shared.stop.load(Ordering::Acquire) {
+            run_tasks(&mut reactor, shared);
+            reactor.begin_stop();
+        }
+        if reactor.stopping && reactor.handlers.is_empty() {
+            return;
+        }
+        let timeout = if reactor.cx.again.is_empty() {
+            reactor
+                .next_deadline()
+                .map(|d| d.saturating_duration_since(Instant::now()))
+        } else {
+            Some(Duration::ZERO)
+        };
+        match poll.poll(&mut events, timeout) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            // A broken poll cannot recover; the thread ends and its
-            // context reports nothing until sessions use it.
+            // A broken poll cannot recover: the thread ends.
             Err(_) => return,
         }
+        for event in events.iter() {
+            match event.token() {
+                WAKER => run_tasks(&mut reactor, shared),
+                MAILBOX => reactor.dispatch_mailbox(),
+                token => reactor.run_handler(token, Some(event)),
+            }
+        }
+        // Commands may have arrived without a new edge on the eventfd
+        // while handlers ran.
+        if reactor.cx.mailbox.is_signaled() {
+            reactor.dispatch_mailbox();
+        }
+        let again = std::mem::take(&mut reactor.cx.again);
+        for token in again {
+            reactor.run_handler(token, None);
+        }
+        reactor.run_timers(Instant::now());
     }
 }
 
@@ -112,7 +463,8 @@ mod tests {
             affinity: vec![0],
         };
         let thread = IoThread::start(1, &settings).unwrap();
-        assert_eq!(thread.handle.thread().name(), Some("3/ZMQbg/IO/1"));
+        assert_eq!(thread.thread.thread().name(), Some("3/ZMQbg/IO/1"));
+        assert_eq!(thread.handle().call(|r| r.handlers.len()).unwrap(), 0);
         thread.stop();
     }
 }

@@ -16,6 +16,7 @@ pub mod proxy;
 mod queue;
 pub mod socket;
 pub mod timers;
+pub mod transport;
 pub mod trie;
 pub mod z85;
 pub mod zmtp;

@@ -23,6 +23,9 @@ pub enum Command {
     Attach(PipeEnd),
     /// The peer closed its end of a pipe.
     PipeTerm(PipeId),
+    /// The network peer behind a pipe reconnected: what it must know
+    /// (subscriptions) has to be sent again.
+    Hiccup(PipeId),
     /// The context is terminating: blocking calls return ETERM.
     Stop,
 }

@@ -195,6 +195,12 @@ impl PipeEnd {
         }
     }
 
+    /// Tells the peer's socket that the connection behind this end was
+    /// made again (`Hiccup`).
+    pub fn hiccup(&self) {
+        self.notify_peer(Command::Hiccup);
+    }
+
     /// Whether a new message can be written now. When it cannot because
     /// the queue is full, the end will get `ActivateWrite`.
     pub fn check_write(&mut self) -> Result<(), WriteError> {

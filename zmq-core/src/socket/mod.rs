@@ -21,9 +21,14 @@ use parking_lot::{Mutex, MutexGuard};
 
 use crate::ctx::{Context, InprocPeer};
 use crate::error::{Error, Result};
+use crate::io_thread::{Handler, IoHandle};
 use crate::mailbox::{Command, Mailbox};
 use crate::msg::Msg;
-use crate::pipe::{PipeEnd, PipeId};
+use crate::pipe::{self, Flow, PipeEnd, PipeId};
+use crate::transport::listener::{ListenSocket, Listener};
+use crate::transport::session::{Session, Target};
+use crate::transport::{self, address, SessionConfig};
+use crate::zmtp::engine::EngineConfig;
 use options::Options;
 pub use pipes::{FairQueue, LoadBalancer, Pipes};
 
@@ -89,6 +94,13 @@ pub trait Pattern: Send {
     fn read_activated(&mut self, id: PipeId, pipes: &mut Pipes);
     fn write_activated(&mut self, id: PipeId, pipes: &mut Pipes);
     fn terminated(&mut self, id: PipeId, pipes: &mut Pipes);
+    /// The network peer behind a pipe reconnected (subscribers send their
+    /// subscriptions again).
+    fn hiccuped(&mut self, _id: PipeId, _pipes: &mut Pipes) {}
+    /// ZMQ_STREAM speaks raw bytes: `Some(ZMQ_STREAM_NOTIFY)`.
+    fn raw_notify(&self) -> Option<bool> {
+        None
+    }
     /// A type-specific option; `Ok(false)` if the type has no such option.
     fn set_option(&mut self, _option: i32, _value: &[u8], _pipes: &mut Pipes) -> Result<bool> {
         Ok(false)
@@ -112,25 +124,45 @@ fn pattern_for(kind: SocketType) -> Result<Box<dyn Pattern>> {
         SocketType::Rep => Ok(Box::new(reqrep::Rep::default())),
         SocketType::Dealer => Ok(Box::new(reqrep::Dealer::default())),
         SocketType::Router => Ok(Box::new(reqrep::Router::default())),
-        // STREAM needs tcp.
-        SocketType::Stream => Err(Error::Invalid),
+        SocketType::Stream => Ok(Box::new(reqrep::Stream::default())),
     }
 }
 
+/// The transports this build provides.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Transport {
+    Inproc,
+    Tcp,
+    Ipc,
+}
+
 /// An endpoint split into transport and address.
-fn parse_endpoint(endpoint: &str) -> Result<(&str, &str)> {
+fn parse_endpoint(endpoint: &str) -> Result<(Transport, &str)> {
     let (transport, address) = endpoint.split_once("://").ok_or(Error::Invalid)?;
     if address.is_empty() {
         return Err(Error::Invalid);
     }
     match transport {
-        "inproc" => Ok((transport, address)),
-        // Transports this build does not provide.
-        "tcp" | "ipc" | "pgm" | "epgm" | "norm" | "tipc" | "vmci" | "udp" | "ws" | "wss" => {
-            Err(Error::ProtocolNotSupported)
-        }
+        "inproc" => Ok((Transport::Inproc, address)),
+        "tcp" => Ok((Transport::Tcp, address)),
+        "ipc" => Ok((Transport::Ipc, address)),
+        // pgm, epgm, norm, tipc, vmci, udp, ws, wss: not in this build,
+        // which libzmq reports the same way.
         _ => Err(Error::ProtocolNotSupported),
     }
+}
+
+/// A tcp or ipc endpoint bound by the socket.
+struct NetworkBind {
+    given: String,
+    resolved: String,
+    io: Arc<IoHandle>,
+}
+
+/// A tcp or ipc endpoint the socket connects to.
+struct NetworkConnect {
+    endpoint: String,
+    io: Arc<IoHandle>,
 }
 
 /// An open socket.
@@ -147,6 +179,8 @@ struct Core {
     last_endpoint: String,
     /// Pipes made by each connect, for zmq_disconnect.
     connections: Vec<(String, PipeId)>,
+    binds: Vec<NetworkBind>,
+    connects: Vec<NetworkConnect>,
 }
 
 impl Core {
@@ -200,6 +234,11 @@ impl Core {
                         } else {
                             self.pattern.read_activated(id, &mut self.pipes);
                         }
+                    }
+                }
+                Command::Hiccup(id) => {
+                    if self.pipes.get(id).is_some() {
+                        self.pattern.hiccuped(id, &mut self.pipes);
                     }
                 }
                 Command::Stop => self.stopped = true,
@@ -256,8 +295,11 @@ impl Core {
     }
 
     fn bind(&mut self, endpoint: &str) -> Result<()> {
-        let (_, name) = parse_endpoint(endpoint)?;
-        let waiting = self.ctx.bind_inproc(name, self.inproc_peer())?;
+        let (transport, address) = parse_endpoint(endpoint)?;
+        if transport != Transport::Inproc {
+            return self.network_bind(transport, address, endpoint);
+        }
+        let waiting = self.ctx.bind_inproc(address, self.inproc_peer())?;
         for end in waiting {
             self.attach(end);
         }
@@ -265,14 +307,131 @@ impl Core {
         Ok(())
     }
 
+    /// Everything a session needs of this socket, as it is now.
+    fn session_config(&self) -> SessionConfig {
+        let o = &self.options;
+        let ms = |option| {
+            let v = o.int(option);
+            (v > 0).then(|| Duration::from_millis(v as u64))
+        };
+        let mut engine = EngineConfig::new(self.kind as i32);
+        engine.routing_id = o.routing_id.clone();
+        engine.max_msg_size = o.maxmsgsize;
+        engine.heartbeat_ivl = ms(options::HEARTBEAT_IVL);
+        engine.heartbeat_ttl = ms(options::HEARTBEAT_TTL).unwrap_or_default();
+        engine.heartbeat_timeout = match o.int(options::HEARTBEAT_TIMEOUT) {
+            t if t >= 0 => Some(Duration::from_millis(t as u64)),
+            _ => None,
+        };
+        engine.handshake_ivl = ms(options::HANDSHAKE_IVL);
+        // ZMTP 1.0/2.0 have no security: refused once a ZAP domain is set
+        // (CVE-2014-9721), as libzmq does.
+        engine.accept_legacy = o.bytes(options::ZAP_DOMAIN).is_empty();
+        engine.raw = self.kind == SocketType::Stream;
+        SessionConfig {
+            socket_id: self.id,
+            socket_mailbox: self.mailbox.clone(),
+            engine,
+            sndhwm: o.int(options::SNDHWM),
+            rcvhwm: o.int(options::RCVHWM),
+            conflate: o.int(options::CONFLATE) != 0,
+            immediate: o.int(options::IMMEDIATE) != 0,
+            raw_notify: self.pattern.raw_notify(),
+            ipv6: o.int(options::IPV6) != 0,
+            reconnect_ivl: o.int(options::RECONNECT_IVL),
+            reconnect_ivl_max: o.int(options::RECONNECT_IVL_MAX),
+            connect_timeout: o.int(options::CONNECT_TIMEOUT),
+            backlog: o.int(options::BACKLOG),
+            sndbuf: o.int(options::SNDBUF),
+            rcvbuf: o.int(options::RCVBUF),
+            tos: o.int(options::TOS),
+            keepalive: o.int(options::TCP_KEEPALIVE),
+            keepalive_cnt: o.int(options::TCP_KEEPALIVE_CNT),
+            keepalive_idle: o.int(options::TCP_KEEPALIVE_IDLE),
+            keepalive_intvl: o.int(options::TCP_KEEPALIVE_INTVL),
+            tcp_maxrt: o.int(options::TCP_MAXRT),
+            bind_to_device: o.bytes(options::BINDTODEVICE).to_vec(),
+        }
+    }
+
+    fn network_bind(&mut self, transport: Transport, address: &str, endpoint: &str) -> Result<()> {
+        let io = self.ctx.io_thread()?;
+        let config = Arc::new(self.session_config());
+        let (socket, resolved, ipc_path, ipc_dir) = match transport {
+            Transport::Tcp => {
+                let addr = address::tcp_bind_addr(address, config.ipv6)?;
+                let listener = transport::tcp_listen(&config, addr).map_err(Error::from)?;
+                let local = listener.local_addr().map_err(Error::from)?;
+                let socket = ListenSocket::Tcp(mio::net::TcpListener::from_std(listener));
+                (socket, address::tcp_endpoint_string(&local), None, None)
+            }
+            _ => {
+                let (addr, dir) = address::IpcAddr::parse_bind(address)?;
+                let path = match &addr {
+                    address::IpcAddr::Path(path) => {
+                        // A file left by an earlier run is replaced, as
+                        // libzmq does.
+                        let _ = std::fs::remove_file(path);
+                        Some(path.clone())
+                    }
+                    address::IpcAddr::Abstract(_) => None,
+                };
+                let bound = addr
+                    .to_unix_addr()
+                    .and_then(|a| mio::net::UnixListener::bind_addr(&a));
+                let listener = match bound {
+                    Ok(l) => l,
+                    Err(e) => {
+                        if let Some(dir) = dir {
+                            let _ = std::fs::remove_dir(dir);
+                        }
+                        return Err(Error::from(e));
+                    }
+                };
+                (
+                    ListenSocket::Ipc(listener),
+                    addr.endpoint_string(),
+                    path,
+                    dir,
+                )
+            }
+        };
+        let given = endpoint.to_owned();
+        let name = resolved.clone();
+        io.call(move |reactor| {
+            let (token, listener) = Listener::new(
+                &mut reactor.cx,
+                config,
+                socket,
+                given,
+                name,
+                ipc_path,
+                ipc_dir,
+            )?;
+            reactor.add(token, Handler::Listener(listener));
+            Ok::<(), std::io::Error>(())
+        })?
+        .map_err(Error::from)?;
+        self.binds.push(NetworkBind {
+            given: endpoint.to_owned(),
+            resolved: resolved.clone(),
+            io,
+        });
+        self.last_endpoint = resolved;
+        Ok(())
+    }
+
     fn connect(&mut self, endpoint: &str) -> Result<()> {
-        let (_, name) = parse_endpoint(endpoint)?;
+        let (transport, address) = parse_endpoint(endpoint)?;
+        if transport != Transport::Inproc {
+            return self.network_connect(transport, address, endpoint);
+        }
         let immediate = self.options.int(options::IMMEDIATE) != 0;
         // ZMQ_CONNECT_ROUTING_ID names the peer of this one connection.
         let alias = self.options.connect_routing_id.take();
         let (id, end) = self
             .ctx
-            .connect_inproc(name, self.inproc_peer(), immediate, alias)?;
+            .connect_inproc(address, self.inproc_peer(), immediate, alias)?;
         self.connections.push((endpoint.to_owned(), id));
         if let Some(end) = end {
             self.attach(end);
@@ -281,26 +440,103 @@ impl Core {
         Ok(())
     }
 
+    fn network_connect(
+        &mut self,
+        transport: Transport,
+        address: &str,
+        endpoint: &str,
+    ) -> Result<()> {
+        let target = match transport {
+            Transport::Tcp => Target::Tcp(address::TcpConnect::parse(address)?),
+            _ => Target::Ipc(address::IpcAddr::parse(address)?),
+        };
+        let io = self.ctx.io_thread()?;
+        let config = Arc::new(self.session_config());
+        let alias = self.options.connect_routing_id.take();
+        // Without ZMQ_IMMEDIATE the pipe exists at once, so messages
+        // queue until the connection is made.
+        let session_end = if config.immediate {
+            None
+        } else {
+            let flow = |hwm: i32| Flow {
+                hwm: hwm.max(0) as u64,
+                conflate: config.conflate,
+            };
+            let (mut mine, theirs) = pipe::pair(flow(config.sndhwm), flow(config.rcvhwm));
+            if let Some(alias) = alias {
+                mine.set_peer_alias(alias);
+            }
+            self.connections.push((endpoint.to_owned(), mine.id()));
+            self.attach(mine);
+            Some(theirs)
+        };
+        let given = endpoint.to_owned();
+        io.submit(Box::new(move |reactor| {
+            let (token, session) =
+                Session::connecting(&mut reactor.cx, config, target, given, session_end);
+            reactor.add(token, Handler::Session(Box::new(session)));
+        }));
+        self.connects.push(NetworkConnect {
+            endpoint: endpoint.to_owned(),
+            io,
+        });
+        self.last_endpoint = endpoint.to_owned();
+        Ok(())
+    }
+
     fn unbind(&mut self, endpoint: &str) -> Result<()> {
-        let (_, name) = parse_endpoint(endpoint)?;
-        self.ctx.unbind_inproc(name, self.id)
+        let (transport, address) = parse_endpoint(endpoint)?;
+        if transport == Transport::Inproc {
+            return self.ctx.unbind_inproc(address, self.id);
+        }
+        let index = self
+            .binds
+            .iter()
+            .position(|b| {
+                b.resolved == endpoint || (b.given == endpoint && !b.given.ends_with('*'))
+            })
+            .ok_or(Error::NotFound)?;
+        let bind = self.binds.remove(index);
+        let socket_id = self.id;
+        let name = endpoint.to_owned();
+        if !bind
+            .io
+            .call(move |reactor| reactor.unbind(socket_id, &name))?
+        {
+            return Err(Error::NotFound);
+        }
+        Ok(())
     }
 
     fn disconnect(&mut self, endpoint: &str) -> Result<()> {
-        parse_endpoint(endpoint)?;
+        let (transport, _) = parse_endpoint(endpoint)?;
         let ids: Vec<PipeId> = self
             .connections
             .iter()
             .filter(|(e, _)| e == endpoint)
             .map(|&(_, id)| id)
             .collect();
-        if ids.is_empty() {
-            return Err(Error::NotFound);
-        }
+        let mut found = !ids.is_empty();
         for id in ids {
             self.pipes.mark_dead(id);
         }
+        if transport != Transport::Inproc {
+            let (mine, others): (Vec<_>, Vec<_>) = std::mem::take(&mut self.connects)
+                .into_iter()
+                .partition(|c| c.endpoint == endpoint);
+            self.connects = others;
+            for connect in mine {
+                let socket_id = self.id;
+                let name = endpoint.to_owned();
+                found |= connect
+                    .io
+                    .call(move |reactor| reactor.disconnect(socket_id, &name))?;
+            }
+        }
         self.reap();
+        if !found {
+            return Err(Error::NotFound);
+        }
         Ok(())
     }
 
@@ -347,6 +583,24 @@ impl Core {
     /// readable by inproc peers whatever ZMQ_LINGER says, as in libzmq:
     /// linger bounds what network sessions still try to deliver.
     fn close(mut self) {
+        // Sessions deliver what they can within ZMQ_LINGER.
+        let linger = i64::from(self.options.int(options::LINGER));
+        let mut told: Vec<&Arc<IoHandle>> = Vec::new();
+        let threads = self
+            .binds
+            .iter()
+            .map(|b| &b.io)
+            .chain(self.connects.iter().map(|c| &c.io));
+        for io in threads {
+            if told.iter().any(|t| Arc::ptr_eq(t, io)) {
+                continue;
+            }
+            told.push(io);
+            let socket_id = self.id;
+            io.submit(Box::new(move |reactor| {
+                reactor.socket_closed(socket_id, linger)
+            }));
+        }
         for id in self.pipes.ids() {
             if let Some(end) = self.pipes.remove(id) {
                 end.close(false);
@@ -399,6 +653,8 @@ impl Socket {
             stopped: false,
             last_endpoint: String::new(),
             connections: Vec::new(),
+            binds: Vec::new(),
+            connects: Vec::new(),
         });
         Ok(())
     }

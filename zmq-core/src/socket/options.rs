@@ -168,6 +168,14 @@ impl Options {
             .map_or(0, |i| self.ints[i])
     }
 
+    /// A byte-string option's value (empty for any other option).
+    pub fn bytes(&self, option: i32) -> &[u8] {
+        BYTES_OPTIONS
+            .iter()
+            .position(|&(id, _)| id == option)
+            .map_or(&[], |i| &self.bytes[i])
+    }
+
     /// Sets a common option; `Ok(false)` if `option` is not one.
     pub fn set(&mut self, option: i32, value: &[u8]) -> Result<bool> {
         if let Some(i) = INT_OPTIONS.iter().position(|&(id, ..)| id == option) {

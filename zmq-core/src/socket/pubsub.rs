@@ -395,7 +395,12 @@ impl Subscriber {
     fn attach(&mut self, pipe: PipeId, pipes: &mut Pipes) {
         self.pipes.push(pipe);
         self.fq.attach(pipe);
-        // The new publisher learns every topic once.
+        self.resubscribe(pipe, pipes);
+    }
+
+    /// The publisher behind `pipe` learns every topic once (a new pipe, or
+    /// a new connection behind it).
+    fn resubscribe(&mut self, pipe: PipeId, pipes: &mut Pipes) {
         self.subscriptions.for_each_prefix(|topic| {
             if let Ok(msg) = subscription_message(SUBSCRIBE_BYTE, topic) {
                 let _ = pipes.write(pipe, msg);
@@ -510,6 +515,10 @@ impl Pattern for SubSocket {
     fn attach(&mut self, id: PipeId, pipes: &mut Pipes) -> bool {
         self.0.attach(id, pipes);
         true
+    }
+
+    fn hiccuped(&mut self, id: PipeId, pipes: &mut Pipes) {
+        self.0.resubscribe(id, pipes);
     }
 
     fn send(&mut self, msg: &mut Msg, pipes: &mut Pipes) -> Result<()> {

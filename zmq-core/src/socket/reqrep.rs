@@ -8,7 +8,8 @@
 use std::collections::HashMap;
 
 use super::options::{
-    bool_option, PROBE_ROUTER, REQ_CORRELATE, REQ_RELAXED, ROUTER_HANDOVER, ROUTER_MANDATORY,
+    bool_option, int_value, PROBE_ROUTER, REQ_CORRELATE, REQ_RELAXED, ROUTER_HANDOVER,
+    ROUTER_MANDATORY, STREAM_NOTIFY,
 };
 use super::{FairQueue, LoadBalancer, Pattern, Pipes};
 use crate::error::{Error, Result};
@@ -459,6 +460,84 @@ impl Pattern for Router {
             _ => return Ok(false),
         }
         Ok(true)
+    }
+}
+
+/// STREAM: a ROUTER over raw tcp connections. Every peer gets a generated
+/// id (or the ZMQ_CONNECT_ROUTING_ID of its connect); a message is [id,
+/// bytes], received as the bytes arrive and sent as given (the MORE flag of
+/// the bytes frame is ignored, as libzmq does); empty bytes close the
+/// connection, and with ZMQ_STREAM_NOTIFY (on by default) an empty message
+/// announces each connection and disconnection.
+pub struct Stream {
+    router: Router,
+    notify: bool,
+}
+
+impl Default for Stream {
+    fn default() -> Stream {
+        Stream {
+            router: Router {
+                mandatory: true,
+                ..Router::default()
+            },
+            notify: true,
+        }
+    }
+}
+
+impl Pattern for Stream {
+    fn attach(&mut self, pipe: PipeId, pipes: &mut Pipes) -> bool {
+        self.router.attach(pipe, pipes)
+    }
+
+    fn send(&mut self, msg: &mut Msg, pipes: &mut Pipes) -> Result<()> {
+        if self.router.more_out {
+            msg.set_more(false);
+        }
+        // A lone frame is dropped; an unknown id is EHOSTUNREACH (a
+        // STREAM socket always is "mandatory", as in libzmq).
+        self.router.send(msg, pipes)
+    }
+
+    fn recv(&mut self, pipes: &mut Pipes) -> Result<Msg> {
+        self.router.recv(pipes)
+    }
+
+    fn has_in(&mut self, pipes: &mut Pipes) -> bool {
+        self.router.has_in(pipes)
+    }
+
+    fn has_out(&mut self, _pipes: &mut Pipes) -> bool {
+        true
+    }
+
+    fn read_activated(&mut self, pipe: PipeId, pipes: &mut Pipes) {
+        self.router.read_activated(pipe, pipes)
+    }
+
+    fn write_activated(&mut self, pipe: PipeId, pipes: &mut Pipes) {
+        self.router.write_activated(pipe, pipes)
+    }
+
+    fn terminated(&mut self, pipe: PipeId, pipes: &mut Pipes) {
+        self.router.terminated(pipe, pipes)
+    }
+
+    fn set_option(&mut self, option: i32, value: &[u8], _pipes: &mut Pipes) -> Result<bool> {
+        if option != STREAM_NOTIFY {
+            return Ok(false);
+        }
+        self.notify = match int_value(value)? {
+            0 => false,
+            1 => true,
+            _ => return Err(Error::Invalid),
+        };
+        Ok(true)
+    }
+
+    fn raw_notify(&self) -> Option<bool> {
+        Some(self.notify)
     }
 }
 

@@ -1,0 +1,189 @@
+/* ZMQ_STREAM: raw tcp with routing ids, against plain BSD sockets on the
+ * other side: connect and disconnect notifications, data both ways, an
+ * empty frame closing the peer, ZMQ_STREAM_NOTIFY off, connecting out to a
+ * plain listener, and ids nobody has. */
+#include "testutil.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static int port_of (void *s)
+{
+    char endpoint[256];
+    size_t len = sizeof endpoint;
+    if (zmq_getsockopt (s, ZMQ_LAST_ENDPOINT, endpoint, &len) != 0)
+        return -1;
+    return atoi (strrchr (endpoint, ':') + 1);
+}
+
+static int raw_connect (int port)
+{
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in addr;
+    memset (&addr, 0, sizeof addr);
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons (port);
+    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    if (connect (fd, (struct sockaddr *) &addr, sizeof addr) != 0) {
+        close (fd);
+        return -1;
+    }
+    struct timeval tv = {5, 0};
+    setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    return fd;
+}
+
+/* Receives [id, body]; returns the body length (or -1) and stores the id. */
+static int recv_pair (void *s, unsigned char *id, size_t *id_len, char *body, size_t size)
+{
+    int n = zmq_recv (s, id, 256, 0);
+    if (n < 0 || !get_int (s, ZMQ_RCVMORE))
+        return -1;
+    *id_len = (size_t) n;
+    n = zmq_recv (s, body, size, 0);
+    if (n >= 0 && get_int (s, ZMQ_RCVMORE))
+        return -1;
+    return n;
+}
+
+/* Reads from `fd` while letting `s` run its commands (libzmq closes a
+ * connection only once the socket has processed them). */
+static ssize_t read_serving (int fd, void *s, char *buf, size_t size)
+{
+    int flags = fcntl (fd, F_GETFL);
+    fcntl (fd, F_SETFL, flags | O_NONBLOCK);
+    ssize_t n = -1;
+    for (int i = 0; i < 500; i++) {
+        n = read (fd, buf, size);
+        if (n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
+            break;
+        get_int (s, ZMQ_EVENTS);
+        usleep (10000);
+    }
+    fcntl (fd, F_SETFL, flags);
+    return n;
+}
+
+static void test_server (void *ctx)
+{
+    void *stream = zmq_socket (ctx, ZMQ_STREAM);
+    set_int (stream, ZMQ_RCVTIMEO, 5000);
+    set_int (stream, ZMQ_LINGER, 0);
+    CHECK_EQ_INT (zmq_bind (stream, "tcp://127.0.0.1:*"), 0);
+    int fd = raw_connect (port_of (stream));
+    CHECK (fd >= 0);
+    unsigned char id[256], id2[256];
+    size_t id_len = 0, id2_len = 0;
+    char body[256];
+    /* The connection is announced by an empty message. */
+    CHECK_EQ_INT (recv_pair (stream, id, &id_len, body, sizeof body), 0);
+    CHECK_EQ_INT (id_len, 5);
+    CHECK (write (fd, "hello", 5) == 5);
+    CHECK_EQ_INT (recv_pair (stream, id2, &id2_len, body, sizeof body), 5);
+    CHECK (id2_len == id_len && memcmp (id, id2, id_len) == 0);
+    CHECK (memcmp (body, "hello", 5) == 0);
+    /* A reply, with a stray SNDMORE on the body (ignored). */
+    CHECK_EQ_INT (zmq_send (stream, id, id_len, ZMQ_SNDMORE), (int) id_len);
+    CHECK_EQ_INT (zmq_send (stream, "world", 5, ZMQ_SNDMORE), 5);
+    char buf[64];
+    CHECK_EQ_INT (read_serving (fd, stream, buf, sizeof buf), 5);
+    CHECK (memcmp (buf, "world", 5) == 0);
+    /* An empty body closes the connection. */
+    CHECK_EQ_INT (zmq_send (stream, id, id_len, ZMQ_SNDMORE), (int) id_len);
+    CHECK_EQ_INT (zmq_send (stream, "", 0, 0), 0);
+    CHECK_EQ_INT (read_serving (fd, stream, buf, sizeof buf), 0);
+    close (fd);
+
+    /* A peer that leaves is announced by an empty message too. */
+    fd = raw_connect (port_of (stream));
+    CHECK_EQ_INT (recv_pair (stream, id, &id_len, body, sizeof body), 0);
+    CHECK (write (fd, "bye", 3) == 3);
+    CHECK_EQ_INT (recv_pair (stream, id2, &id2_len, body, sizeof body), 3);
+    close (fd);
+    CHECK_EQ_INT (recv_pair (stream, id2, &id2_len, body, sizeof body), 0);
+    CHECK (id2_len == id_len && memcmp (id, id2, id_len) == 0);
+
+    /* Unknown ids are unreachable; a lone frame is dropped. */
+    CHECK_ERRNO (zmq_send (stream, "nobody", 6, ZMQ_SNDMORE) < 0, EHOSTUNREACH);
+    CHECK_EQ_INT (zmq_send (stream, "lonely", 6, 0), 6);
+    zmq_close (stream);
+}
+
+static void test_notify_off (void *ctx)
+{
+    void *stream = zmq_socket (ctx, ZMQ_STREAM);
+    set_int (stream, ZMQ_RCVTIMEO, 5000);
+    set_int (stream, ZMQ_LINGER, 0);
+    CHECK_ERRNO (set_int (stream, ZMQ_STREAM_NOTIFY, 2) < 0, EINVAL);
+    CHECK_EQ_INT (set_int (stream, ZMQ_STREAM_NOTIFY, 0), 0);
+    CHECK_EQ_INT (zmq_bind (stream, "tcp://127.0.0.1:*"), 0);
+    int fd = raw_connect (port_of (stream));
+    CHECK (write (fd, "data", 4) == 4);
+    unsigned char id[256];
+    size_t id_len;
+    char body[64];
+    /* The first message is the data, not an announcement. */
+    CHECK_EQ_INT (recv_pair (stream, id, &id_len, body, sizeof body), 4);
+    close (fd);
+    zmq_close (stream);
+    /* Other socket types do not have the option. */
+    void *pair = zmq_socket (ctx, ZMQ_PAIR);
+    CHECK_ERRNO (set_int (pair, ZMQ_STREAM_NOTIFY, 0) < 0, EINVAL);
+    zmq_close (pair);
+}
+
+static void test_client (void *ctx)
+{
+    int listener = socket (AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in addr;
+    memset (&addr, 0, sizeof addr);
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    socklen_t alen = sizeof addr;
+    bind (listener, (struct sockaddr *) &addr, sizeof addr);
+    listen (listener, 4);
+    getsockname (listener, (struct sockaddr *) &addr, &alen);
+    char endpoint[64];
+    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", ntohs (addr.sin_port));
+
+    void *stream = zmq_socket (ctx, ZMQ_STREAM);
+    set_int (stream, ZMQ_RCVTIMEO, 5000);
+    set_int (stream, ZMQ_LINGER, 0);
+    CHECK_EQ_INT (zmq_setsockopt (stream, ZMQ_CONNECT_ROUTING_ID, "srv", 3), 0);
+    CHECK_EQ_INT (zmq_connect (stream, endpoint), 0);
+    int fd = accept (listener, NULL, NULL);
+    CHECK (fd >= 0);
+    struct timeval tv = {5, 0};
+    setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    unsigned char id[256];
+    size_t id_len = 0;
+    char body[64];
+    /* Connected: announced under the id we chose. */
+    CHECK_EQ_INT (recv_pair (stream, id, &id_len, body, sizeof body), 0);
+    CHECK (id_len == 3 && memcmp (id, "srv", 3) == 0);
+    CHECK_EQ_INT (zmq_send (stream, "srv", 3, ZMQ_SNDMORE), 3);
+    CHECK_EQ_INT (zmq_send (stream, "GET /", 5, 0), 5);
+    char buf[64];
+    CHECK_EQ_INT (read (fd, buf, sizeof buf), 5);
+    CHECK (memcmp (buf, "GET /", 5) == 0);
+    CHECK (write (fd, "200 OK", 6) == 6);
+    CHECK_EQ_INT (recv_pair (stream, id, &id_len, body, sizeof body), 6);
+    CHECK (memcmp (body, "200 OK", 6) == 0);
+    close (fd);
+    close (listener);
+    zmq_close (stream);
+}
+
+int main (void)
+{
+    void *ctx = zmq_ctx_new ();
+    REQUIRE (ctx);
+    test_server (ctx);
+    test_notify_off (ctx);
+    test_client (ctx);
+    CHECK_EQ_INT (zmq_ctx_term (ctx), 0);
+    return test_result ("test_stream");
+}

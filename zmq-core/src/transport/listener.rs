@@ -1,0 +1,118 @@
+//! A bound endpoint on an I/O thread: accepts connections and gives each a
+//! session. Closing it (zmq_unbind, zmq_close) closes those sessions too,
+//! and removes the ipc socket file it created.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use mio::{Interest, Token};
+
+use super::session::Session;
+use super::{SessionConfig, Stream};
+use crate::io_thread::{Cx, Handler};
+
+pub enum ListenSocket {
+    Tcp(mio::net::TcpListener),
+    Ipc(mio::net::UnixListener),
+}
+
+pub struct Listener {
+    token: Token,
+    config: Arc<SessionConfig>,
+    socket: ListenSocket,
+    /// The endpoint as given to zmq_bind and as resolved (the real port).
+    given: String,
+    endpoint: String,
+    /// The ipc socket file, and the directory made for `ipc://*`.
+    ipc_path: Option<PathBuf>,
+    ipc_dir: Option<PathBuf>,
+    done: bool,
+}
+
+impl Listener {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        cx: &mut Cx,
+        config: Arc<SessionConfig>,
+        mut socket: ListenSocket,
+        given: String,
+        endpoint: String,
+        ipc_path: Option<PathBuf>,
+        ipc_dir: Option<PathBuf>,
+    ) -> std::io::Result<(Token, Listener)> {
+        let token = cx.new_token();
+        match &mut socket {
+            ListenSocket::Tcp(s) => cx.registry().register(s, token, Interest::READABLE)?,
+            ListenSocket::Ipc(s) => cx.registry().register(s, token, Interest::READABLE)?,
+        }
+        Ok((
+            token,
+            Listener {
+                token,
+                config,
+                socket,
+                given,
+                endpoint,
+                ipc_path,
+                ipc_dir,
+                done: false,
+            },
+        ))
+    }
+
+    pub fn socket_id(&self) -> u64 {
+        self.config.socket_id
+    }
+
+    /// Whether zmq_unbind(`endpoint`) means this listener: the resolved
+    /// endpoint, or the one given unless it had a wildcard (as libzmq).
+    pub fn matches(&self, endpoint: &str) -> bool {
+        self.endpoint == endpoint || (self.given == endpoint && !self.given.ends_with('*'))
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.done
+    }
+
+    /// Accepts every waiting connection.
+    pub fn ready(&mut self, cx: &mut Cx) {
+        loop {
+            let accepted = match &self.socket {
+                ListenSocket::Tcp(s) => s.accept().map(|(stream, addr)| {
+                    super::tune_tcp(&stream, &self.config);
+                    (Stream::Tcp(stream), addr.ip().to_string())
+                }),
+                ListenSocket::Ipc(s) => s
+                    .accept()
+                    .map(|(stream, _)| (Stream::Ipc(stream), String::new())),
+            };
+            match accepted {
+                Ok((stream, peer)) => {
+                    if let Ok((token, session)) =
+                        Session::accepted(cx, self.config.clone(), self.token, stream, peer)
+                    {
+                        cx.spawn(token, Handler::Session(Box::new(session)));
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                // WouldBlock: all taken. Anything else (EMFILE...): the
+                // connection waits in the backlog for the next event.
+                Err(_) => return,
+            }
+        }
+    }
+
+    pub fn close(&mut self, cx: &mut Cx) {
+        let _ = match &mut self.socket {
+            ListenSocket::Tcp(s) => cx.registry().deregister(s),
+            ListenSocket::Ipc(s) => cx.registry().deregister(s),
+        };
+        if let Some(path) = self.ipc_path.take() {
+            let _ = std::fs::remove_file(path);
+        }
+        if let Some(dir) = self.ipc_dir.take() {
+            let _ = std::fs::remove_dir(dir);
+        }
+        self.done = true;
+    }
+}

@@ -1,0 +1,145 @@
+//! Network transports: endpoint addresses (tcp, ipc), listeners, and the
+//! sessions that run a ZMTP engine over a stream, on the I/O threads.
+
+pub mod address;
+pub mod listener;
+pub mod session;
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use socket2::{Domain, Protocol, SockAddr, Socket, TcpKeepalive, Type};
+
+use crate::mailbox::Mailbox;
+use crate::zmtp::engine::EngineConfig;
+
+/// A connected byte stream.
+pub enum Stream {
+    Tcp(mio::net::TcpStream),
+    Ipc(mio::net::UnixStream),
+}
+
+/// What a listener or session needs of its socket's options, copied at
+/// bind or connect time (as libzmq does).
+#[derive(Clone)]
+pub struct SessionConfig {
+    pub socket_id: u64,
+    /// Where new pipes are sent (`Attach`).
+    pub socket_mailbox: Arc<Mailbox>,
+    pub engine: EngineConfig,
+    pub sndhwm: i32,
+    pub rcvhwm: i32,
+    pub conflate: bool,
+    pub immediate: bool,
+    /// ZMQ_STREAM: raw bytes; with `raw_notify` (ZMQ_STREAM_NOTIFY) the
+    /// socket gets an empty message when a peer connects or leaves.
+    pub raw_notify: Option<bool>,
+    pub ipv6: bool,
+    pub reconnect_ivl: i32,
+    pub reconnect_ivl_max: i32,
+    pub connect_timeout: i32,
+    pub backlog: i32,
+    pub sndbuf: i32,
+    pub rcvbuf: i32,
+    pub tos: i32,
+    pub keepalive: i32,
+    pub keepalive_cnt: i32,
+    pub keepalive_idle: i32,
+    pub keepalive_intvl: i32,
+    pub tcp_maxrt: i32,
+    pub bind_to_device: Vec<u8>,
+}
+
+/// Socket options that apply before bind or connect.
+fn tune_socket(socket: &Socket, config: &SessionConfig, ipv6: bool) -> io::Result<()> {
+    if config.sndbuf >= 0 {
+        socket.set_send_buffer_size(config.sndbuf as usize)?;
+    }
+    if config.rcvbuf >= 0 {
+        socket.set_recv_buffer_size(config.rcvbuf as usize)?;
+    }
+    if config.tos != 0 {
+        if ipv6 {
+            socket.set_tclass_v6(config.tos as u32)?;
+        } else {
+            socket.set_tos(config.tos as u32)?;
+        }
+    }
+    if !config.bind_to_device.is_empty() {
+        socket.bind_device(Some(&config.bind_to_device))?;
+    }
+    Ok(())
+}
+
+/// Options of a connected tcp stream: no Nagle delay (small messages go
+/// out at once, as libzmq), keepalives and TCP_MAXRT as asked.
+pub(crate) fn tune_tcp(stream: &mio::net::TcpStream, config: &SessionConfig) {
+    let _ = stream.set_nodelay(true);
+    let socket = socket2::SockRef::from(stream);
+    if config.keepalive == 1 {
+        let mut keepalive = TcpKeepalive::new();
+        if config.keepalive_idle > 0 {
+            keepalive = keepalive.with_time(Duration::from_secs(config.keepalive_idle as u64));
+        }
+        if config.keepalive_intvl > 0 {
+            keepalive = keepalive.with_interval(Duration::from_secs(config.keepalive_intvl as u64));
+        }
+        if config.keepalive_cnt > 0 {
+            keepalive = keepalive.with_retries(config.keepalive_cnt as u32);
+        }
+        let _ = socket.set_tcp_keepalive(&keepalive);
+    } else if config.keepalive == 0 {
+        let _ = socket.set_keepalive(false);
+    }
+    if config.tcp_maxrt > 0 {
+        let _ = socket.set_tcp_user_timeout(Some(Duration::from_millis(config.tcp_maxrt as u64)));
+    }
+}
+
+/// Starts a non-blocking connect to `addr` (from `source` if given).
+pub(crate) fn tcp_connect(
+    config: &SessionConfig,
+    addr: SocketAddr,
+    source: Option<SocketAddr>,
+) -> io::Result<mio::net::TcpStream> {
+    let socket = Socket::new(
+        Domain::for_address(addr),
+        Type::STREAM.cloexec(),
+        Some(Protocol::TCP),
+    )?;
+    socket.set_nonblocking(true)?;
+    tune_socket(&socket, config, addr.is_ipv6())?;
+    if let Some(source) = source {
+        socket.set_reuse_address(true)?;
+        socket.bind(&SockAddr::from(source))?;
+    }
+    match socket.connect(&SockAddr::from(addr)) {
+        Ok(()) => {}
+        Err(e) if e.raw_os_error() == Some(nix::libc::EINPROGRESS) => {}
+        Err(e) => return Err(e),
+    }
+    Ok(mio::net::TcpStream::from_std(socket.into()))
+}
+
+/// A listening tcp socket on `addr` (IPv6 wildcards take IPv4 too).
+pub(crate) fn tcp_listen(
+    config: &SessionConfig,
+    addr: SocketAddr,
+) -> io::Result<std::net::TcpListener> {
+    let socket = Socket::new(
+        Domain::for_address(addr),
+        Type::STREAM.cloexec(),
+        Some(Protocol::TCP),
+    )?;
+    socket.set_reuse_address(true)?;
+    if addr.is_ipv6() {
+        socket.set_only_v6(false)?;
+    }
+    tune_socket(&socket, config, addr.is_ipv6())?;
+    socket.bind(&SockAddr::from(addr))?;
+    socket.listen(config.backlog.max(1))?;
+    socket.set_nonblocking(true)?;
+    Ok(socket.into())
+}

@@ -1,0 +1,771 @@
+//! A session: one peer of a socket over tcp or ipc, on an I/O thread. It
+//! joins the socket's pipe and a stream through a ZMTP [`Engine`], and
+//! for connecting sockets it outlives connections: it reconnects (with
+//! ZMQ_RECONNECT_IVL, doubling up to ZMQ_RECONNECT_IVL_MAX) and keeps the
+//! messages queued meanwhile.
+
+use std::collections::VecDeque;
+use std::io::{self, IoSlice, Read, Write};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use mio::{Interest, Token};
+
+use super::address::{IpcAddr, TcpConnect};
+use super::{SessionConfig, Stream};
+use crate::io_thread::{Cx, PipeEvent};
+use crate::mailbox::Command;
+use crate::metadata::Metadata;
+use crate::msg::Msg;
+use crate::pipe::{self, Flow, PipeEnd, Read as PipeRead, WriteError};
+use crate::zmtp::engine::{Engine, PeerInfo};
+
+/// Output the engine may hold before the session stops pulling messages
+/// from the pipe (the rest wait there, under the HWM).
+const OUTPUT_BATCH: usize = 256 * 1024;
+/// Frames at least this large are read straight into their message.
+const DIRECT_READ_MIN: usize = 8 * 1024;
+
+/// Where a connecting session connects to.
+#[derive(Clone, Debug)]
+pub enum Target {
+    Tcp(TcpConnect),
+    Ipc(IpcAddr),
+}
+
+/// The connecting side's state between connections.
+struct Connecter {
+    target: Target,
+    /// The endpoint as given to zmq_connect, for zmq_disconnect.
+    endpoint: String,
+    /// Addresses of the current attempt not tried yet.
+    addrs: VecDeque<SocketAddr>,
+    ivl: Duration,
+    retry_at: Option<Instant>,
+    connect_deadline: Option<Instant>,
+    /// A handshake completed once: the pipe is attached.
+    attached: bool,
+}
+
+enum Role {
+    /// Accepted by the listener with this token.
+    Accepted(Token),
+    Connecting(Connecter),
+}
+
+struct Conn {
+    stream: Stream,
+    /// Created once the stream is connected.
+    engine: Option<Engine>,
+    /// The pipe is full: reading waits for room.
+    read_blocked: bool,
+    peer_address: String,
+}
+
+pub struct Session {
+    token: Token,
+    config: Arc<SessionConfig>,
+    role: Role,
+    conn: Option<Conn>,
+    pipe: Option<PipeEnd>,
+    /// Frames decoded but not yet in the pipe (it was full).
+    inbound: VecDeque<Msg>,
+    metadata: Option<Arc<Metadata>>,
+    /// The last frame given to an engine had MORE: after a reconnect the
+    /// rest of that message is dropped, not sent as a message of its own.
+    out_more: bool,
+    skip_rest: bool,
+    /// ZMQ_STREAM asked to close the connection.
+    hang_up: bool,
+    /// The socket closed: finish by this time (None: no limit).
+    lingering: Option<Option<Instant>>,
+    done: bool,
+}
+
+fn io_failed(e: &io::Error) -> bool {
+    !matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
+    )
+}
+
+impl Session {
+    /// A session for a connection a listener accepted.
+    pub fn accepted(
+        cx: &mut Cx,
+        config: Arc<SessionConfig>,
+        listener: Token,
+        mut stream: Stream,
+        peer_address: String,
+    ) -> io::Result<(Token, Session)> {
+        let token = cx.new_token();
+        stream.register(
+            cx.registry(),
+            token,
+            Interest::READABLE | Interest::WRITABLE,
+        )?;
+        let engine = Engine::new(config.engine.clone(), Instant::now());
+        let session = Session {
+            token,
+            role: Role::Accepted(listener),
+            conn: Some(Conn {
+                stream,
+                engine: Some(engine),
+                read_blocked: false,
+                peer_address,
+            }),
+            ..Session::empty(token, config)
+        };
+        Ok((token, session))
+    }
+
+    /// A session that connects to `target`, with the session's end of the
+    /// socket's pipe (`None` with ZMQ_IMMEDIATE: made at the handshake).
+    pub fn connecting(
+        cx: &mut Cx,
+        config: Arc<SessionConfig>,
+        target: Target,
+        endpoint: String,
+        pipe: Option<PipeEnd>,
+    ) -> (Token, Session) {
+        let token = cx.new_token();
+        let ivl = Duration::from_millis(config.reconnect_ivl.max(0) as u64);
+        let session = Session {
+            role: Role::Connecting(Connecter {
+                target,
+                endpoint,
+                addrs: VecDeque::new(),
+                ivl,
+                retry_at: Some(Instant::now()),
+                connect_deadline: None,
+                attached: false,
+            }),
+            pipe,
+            ..Session::empty(token, config)
+        };
+        (token, session)
+    }
+
+    fn empty(token: Token, config: Arc<SessionConfig>) -> Session {
+        Session {
+            token,
+            config,
+            role: Role::Accepted(Token(usize::MAX)),
+            conn: None,
+            pipe: None,
+            inbound: VecDeque::new(),
+            metadata: None,
+            out_more: false,
+            skip_rest: false,
+            hang_up: false,
+            lingering: None,
+            done: false,
+        }
+    }
+
+    pub fn socket_id(&self) -> u64 {
+        self.config.socket_id
+    }
+
+    pub fn listener(&self) -> Option<Token> {
+        match self.role {
+            Role::Accepted(t) => Some(t),
+            Role::Connecting(_) => None,
+        }
+    }
+
+    pub fn connects_to(&self, endpoint: &str) -> bool {
+        matches!(&self.role, Role::Connecting(c) if c.endpoint == endpoint)
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.done
+    }
+
+    /// The socket closed with this ZMQ_LINGER (ms; -1 forever).
+    pub fn linger(&mut self, cx: &mut Cx, linger_ms: i64, now: Instant) {
+        if linger_ms == 0 || self.pipe.is_none() {
+            self.close(cx);
+            return;
+        }
+        self.lingering = Some(
+            u64::try_from(linger_ms)
+                .ok()
+                .map(|ms| now + Duration::from_millis(ms)),
+        );
+    }
+
+    pub fn pipe_event(&mut self, event: PipeEvent) {
+        match event {
+            PipeEvent::Write => {
+                if let Some(conn) = &mut self.conn {
+                    conn.read_blocked = false;
+                }
+            }
+            PipeEvent::Read | PipeEvent::Term => {}
+        }
+    }
+
+    pub fn deadline(&self) -> Option<Instant> {
+        let mut deadline = None;
+        let mut consider = |d: Option<Instant>| {
+            if let Some(d) = d {
+                deadline = Some(deadline.map_or(d, |x: Instant| x.min(d)));
+            }
+        };
+        if let Some(engine) = self.conn.as_ref().and_then(|c| c.engine.as_ref()) {
+            consider(engine.next_deadline());
+        }
+        if let Role::Connecting(c) = &self.role {
+            consider(c.retry_at);
+            consider(c.connect_deadline);
+        }
+        if let Some(linger) = self.lingering {
+            consider(linger);
+        }
+        deadline
+    }
+
+    pub fn timer(&mut self, cx: &mut Cx, now: Instant) {
+        if self.lingering.flatten().is_some_and(|d| now >= d) {
+            self.close(cx);
+            self.done = true;
+            return;
+        }
+        if let Some(engine) = self.conn.as_mut().and_then(|c| c.engine.as_mut()) {
+            if engine.on_timer(now).is_err() {
+                self.lost(cx, now);
+                return;
+            }
+        }
+        if let Role::Connecting(c) = &mut self.role {
+            if c.connect_deadline.is_some_and(|d| now >= d) {
+                c.connect_deadline = None;
+                self.drop_conn(cx);
+                self.try_addresses(cx, now);
+                return;
+            }
+            if c.retry_at.is_some_and(|d| now >= d) {
+                c.retry_at = None;
+                self.start_connect(cx, now);
+                return;
+            }
+        }
+        self.ready(cx, None);
+    }
+
+    /// Runs on an I/O event, a pipe event or a new session.
+    pub fn ready(&mut self, cx: &mut Cx, event: Option<&mio::event::Event>) {
+        let now = Instant::now();
+        if let Some(conn) = &self.conn {
+            if conn.engine.is_none() {
+                // A connect in progress: only a completion matters.
+                if event.is_some_and(|e| e.is_writable() || e.is_error() || e.is_write_closed()) {
+                    self.connect_done(cx, now);
+                }
+                return;
+            }
+        }
+        if let Err(()) = self.pump(cx, now) {
+            self.lost(cx, now);
+        }
+        self.check_finished(cx);
+    }
+
+    /// Moves data both ways until nothing moves.
+    fn pump(&mut self, cx: &mut Cx, now: Instant) -> Result<(), ()> {
+        loop {
+            let mut progress = self.read(cx, now)?;
+            let ready = self
+                .conn
+                .as_mut()
+                .and_then(|c| c.engine.as_mut())
+                .and_then(|e| e.take_ready());
+            if let Some(peer) = ready {
+                self.handshake_done(cx, peer);
+                progress = true;
+            }
+            progress |= self.deliver();
+            if !self.hang_up {
+                progress |= self.pull();
+            }
+            progress |= self.flush()?;
+            if self.hang_up
+                && self
+                    .conn
+                    .as_ref()
+                    .and_then(|c| c.engine.as_ref())
+                    .is_some_and(|e| !e.has_output())
+            {
+                return Err(());
+            }
+            if !progress {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Reads what the stream has (until it would block or the pipe is
+    /// full); returns whether anything was read.
+    fn read(&mut self, cx: &mut Cx, now: Instant) -> Result<bool, ()> {
+        let Some(conn) = &mut self.conn else {
+            return Ok(false);
+        };
+        let Some(engine) = &mut conn.engine else {
+            return Ok(false);
+        };
+        let mut any = false;
+        let mut frames = Vec::new();
+        while !conn.read_blocked && self.inbound.is_empty() {
+            let result = match engine.body_target() {
+                Some(target) if target.len() >= DIRECT_READ_MIN => match conn.stream.read(target) {
+                    Ok(0) => return Err(()),
+                    Ok(n) => engine.commit(n, now, &mut frames).map(|()| n),
+                    Err(e) if io_failed(&e) => return Err(()),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(_) => break,
+                },
+                _ => match conn.stream.read(&mut cx.read_buf) {
+                    Ok(0) => return Err(()),
+                    Ok(n) => engine
+                        .input(&cx.read_buf[..n], now, &mut frames)
+                        .map(|()| n),
+                    Err(e) if io_failed(&e) => return Err(()),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(_) => break,
+                },
+            };
+            if result.is_err() {
+                return Err(());
+            }
+            any = true;
+            if !frames.is_empty() {
+                self.inbound.extend(frames.drain(..));
+                // The pipe decides whether reading goes on.
+                conn.read_blocked =
+                    Self::deliver_to(&mut self.pipe, &mut self.inbound, &self.metadata);
+            }
+        }
+        Ok(any)
+    }
+
+    /// Writes waiting frames into the pipe; blocks reading when it is full.
+    /// Returns whether any frame went in.
+    fn deliver(&mut self) -> bool {
+        let before = self.inbound.len();
+        let full = Self::deliver_to(&mut self.pipe, &mut self.inbound, &self.metadata);
+        if let Some(conn) = &mut self.conn {
+            conn.read_blocked = full;
+        }
+        self.inbound.len() != before
+    }
+
+    /// Returns whether the pipe is full.
+    fn deliver_to(
+        pipe: &mut Option<PipeEnd>,
+        inbound: &mut VecDeque<Msg>,
+        metadata: &Option<Arc<Metadata>>,
+    ) -> bool {
+        let Some(pipe) = pipe else {
+            // Frames that follow the handshake in the same read wait for
+            // the pipe the handshake makes.
+            return false;
+        };
+        while let Some(mut msg) = inbound.pop_front() {
+            if msg.metadata().is_none() {
+                msg.set_metadata(metadata.clone());
+            }
+            match pipe.write(msg) {
+                Ok(()) => {}
+                Err((WriteError::Full, msg)) => {
+                    inbound.push_front(msg);
+                    return true;
+                }
+                Err((WriteError::Closed, _)) => {
+                    inbound.clear();
+                    return false;
+                }
+            }
+        }
+        false
+    }
+
+    /// Moves messages from the pipe into the engine; returns whether any
+    /// moved.
+    fn pull(&mut self) -> bool {
+        let (Some(pipe), Some(conn)) = (&mut self.pipe, &mut self.conn) else {
+            return false;
+        };
+        let Some(engine) = &mut conn.engine else {
+            return false;
+        };
+        if !engine.is_active() {
+            return false;
+        }
+        let mut any = false;
+        while engine.output_len() < OUTPUT_BATCH {
+            match pipe.read() {
+                PipeRead::Msg(msg) => {
+                    any = true;
+                    if self.skip_rest {
+                        self.skip_rest = msg.more();
+                        continue;
+                    }
+                    if self.config.raw_notify.is_some() && msg.is_empty() {
+                        // ZMQ_STREAM: an empty message closes the
+                        // connection once what came before is written.
+                        self.hang_up = true;
+                        break;
+                    }
+                    self.out_more = msg.more();
+                    engine.send(msg);
+                }
+                PipeRead::Empty => break,
+                PipeRead::Closed => break,
+            }
+        }
+        any
+    }
+
+    /// Writes the engine's output; returns whether anything was written.
+    fn flush(&mut self) -> Result<bool, ()> {
+        let Some(conn) = &mut self.conn else {
+            return Ok(false);
+        };
+        let Some(engine) = &mut conn.engine else {
+            return Ok(false);
+        };
+        let mut any = false;
+        while engine.has_output() {
+            let result = {
+                let mut slices = [IoSlice::new(&[]); 32];
+                let n = engine.output(&mut slices);
+                conn.stream.write_vectored(&slices[..n])
+            };
+            match result {
+                Ok(0) => return Err(()),
+                Ok(n) => {
+                    engine.advance_output(n);
+                    any = true;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if io_failed(&e) => return Err(()),
+                Err(_) => break,
+            }
+        }
+        Ok(any)
+    }
+
+    fn handshake_done(&mut self, cx: &mut Cx, peer: PeerInfo) {
+        let mut meta = peer.properties.to_metadata();
+        if let Some(conn) = &self.conn {
+            if !conn.peer_address.is_empty() {
+                meta.set("Peer-Address", conn.peer_address.as_bytes());
+            }
+        }
+        self.metadata = Some(Arc::new(meta));
+        if self.config.raw_notify == Some(true) {
+            self.inbound.push_back(Msg::new());
+        }
+        if let Role::Connecting(c) = &mut self.role {
+            // A working connection resets the back-off.
+            c.ivl = Duration::from_millis(self.config.reconnect_ivl.max(0) as u64);
+        }
+        match &mut self.pipe {
+            Some(pipe) => {
+                pipe.set_routing_id(&peer.routing_id);
+                let first = match &mut self.role {
+                    Role::Connecting(c) => !std::mem::replace(&mut c.attached, true),
+                    Role::Accepted(_) => true,
+                };
+                if first {
+                    pipe.attach(cx.mailbox.clone());
+                    cx.own_pipe(pipe.id(), self.token);
+                } else {
+                    // A new connection: the socket resends what the peer
+                    // must know (subscriptions).
+                    pipe.hiccup();
+                }
+            }
+            None => {
+                let flow = |hwm: i32| Flow {
+                    hwm: hwm.max(0) as u64,
+                    conflate: self.config.conflate,
+                };
+                let (mine, theirs) = pipe::pair(flow(self.config.rcvhwm), flow(self.config.sndhwm));
+                mine.set_routing_id(&peer.routing_id);
+                mine.attach(cx.mailbox.clone());
+                cx.own_pipe(mine.id(), self.token);
+                self.pipe = Some(mine);
+                self.config.socket_mailbox.send(Command::Attach(theirs));
+            }
+        }
+    }
+
+    /// The connection broke (or the handshake failed).
+    fn lost(&mut self, cx: &mut Cx, now: Instant) {
+        let was_up = self
+            .conn
+            .as_ref()
+            .and_then(|c| c.engine.as_ref())
+            .is_some_and(|e| e.is_active());
+        self.drop_conn(cx);
+        // Whole messages that arrived are still delivered; half a message
+        // is not (with its first frames already in the pipe, if any).
+        while self.inbound.back().is_some_and(|m| m.more()) {
+            self.inbound.pop_back();
+        }
+        if self.inbound.is_empty() {
+            if let Some(pipe) = &mut self.pipe {
+                pipe.rollback();
+            }
+        }
+        // ZMQ_STREAM tells of a peer that left (not of one it sent away).
+        if was_up && !self.hang_up && self.config.raw_notify == Some(true) {
+            self.inbound.push_back(Msg::new());
+        }
+        self.hang_up = false;
+        self.skip_rest = self.out_more;
+        self.out_more = false;
+        self.deliver();
+        match &mut self.role {
+            Role::Accepted(_) => {
+                // Done once what arrived is delivered (check_finished).
+            }
+            Role::Connecting(c) => {
+                if self.config.immediate && c.attached {
+                    // The pipe lives as long as the connection.
+                    c.attached = false;
+                    self.inbound.clear();
+                    if let Some(pipe) = self.pipe.take() {
+                        cx.forget_pipe(pipe.id());
+                        pipe.close(false);
+                    }
+                }
+                self.schedule_reconnect(now);
+            }
+        }
+        self.check_finished(cx);
+    }
+
+    fn schedule_reconnect(&mut self, now: Instant) {
+        let Role::Connecting(c) = &mut self.role else {
+            return;
+        };
+        if self.config.reconnect_ivl < 0 {
+            c.retry_at = None;
+            return;
+        }
+        c.retry_at = Some(now + c.ivl);
+        let max = Duration::from_millis(self.config.reconnect_ivl_max.max(0) as u64);
+        if max > c.ivl {
+            c.ivl = (c.ivl * 2).min(max);
+        }
+    }
+
+    fn drop_conn(&mut self, cx: &mut Cx) {
+        if let Some(mut conn) = self.conn.take() {
+            let _ = conn.stream.deregister(cx.registry());
+        }
+    }
+
+    /// Resolves the target and starts trying its addresses.
+    fn start_connect(&mut self, cx: &mut Cx, now: Instant) {
+        let Role::Connecting(c) = &mut self.role else {
+            return;
+        };
+        match &c.target {
+            Target::Tcp(tcp) => {
+                // Resolved again on every attempt: addresses change.
+                c.addrs = tcp.resolve(self.config.ipv6).unwrap_or_default().into();
+                self.try_addresses(cx, now);
+            }
+            Target::Ipc(addr) => {
+                let stream = addr
+                    .to_unix_addr()
+                    .and_then(|a| mio::net::UnixStream::connect_addr(&a));
+                match stream {
+                    Ok(stream) => self.start_stream(cx, Stream::Ipc(stream), String::new(), now),
+                    Err(_) => self.schedule_reconnect(now),
+                }
+            }
+        }
+    }
+
+    /// Starts a connection to the next untried address, or schedules a
+    /// new attempt when none is left.
+    fn try_addresses(&mut self, cx: &mut Cx, now: Instant) {
+        loop {
+            let Role::Connecting(c) = &mut self.role else {
+                return;
+            };
+            let Some(addr) = c.addrs.pop_front() else {
+                self.schedule_reconnect(now);
+                return;
+            };
+            let source = match &c.target {
+                Target::Tcp(tcp) => tcp.source_addr(self.config.ipv6).ok().flatten(),
+                Target::Ipc(_) => None,
+            };
+            if let Ok(stream) = super::tcp_connect(&self.config, addr, source) {
+                self.start_stream(cx, Stream::Tcp(stream), addr.ip().to_string(), now);
+                return;
+            }
+        }
+    }
+
+    /// Watches a stream whose connect is in progress.
+    fn start_stream(
+        &mut self,
+        cx: &mut Cx,
+        mut stream: Stream,
+        peer_address: String,
+        now: Instant,
+    ) {
+        if stream
+            .register(
+                cx.registry(),
+                self.token,
+                Interest::READABLE | Interest::WRITABLE,
+            )
+            .is_err()
+        {
+            self.schedule_reconnect(now);
+            return;
+        }
+        if let Role::Connecting(c) = &mut self.role {
+            c.connect_deadline = (self.config.connect_timeout > 0)
+                .then(|| now + Duration::from_millis(self.config.connect_timeout as u64));
+        }
+        self.conn = Some(Conn {
+            stream,
+            engine: None,
+            read_blocked: false,
+            peer_address,
+        });
+        // An ipc connect may already be complete; the writable event tells.
+    }
+
+    /// The connect finished, one way or the other.
+    fn connect_done(&mut self, cx: &mut Cx, now: Instant) {
+        let Some(conn) = &mut self.conn else {
+            return;
+        };
+        if !conn.stream.is_connected() {
+            self.drop_conn(cx);
+            self.try_addresses(cx, now);
+            return;
+        }
+        conn.stream.after_connect(&self.config);
+        conn.engine = Some(Engine::new(self.config.engine.clone(), now));
+        if let Role::Connecting(c) = &mut self.role {
+            c.connect_deadline = None;
+            c.addrs.clear();
+        }
+        if let Err(()) = self.pump(cx, now) {
+            self.lost(cx, now);
+        }
+    }
+
+    /// Ends the session once the socket is gone and everything it sent
+    /// was written.
+    fn check_finished(&mut self, cx: &mut Cx) {
+        if self.done {
+            return;
+        }
+        if self.conn.is_none() && matches!(self.role, Role::Accepted(_)) {
+            // The peer is gone: finished once its messages are delivered
+            // (or the socket no longer takes them).
+            if self.inbound.is_empty() {
+                self.close(cx);
+            }
+            return;
+        }
+        let socket_gone = match &mut self.pipe {
+            Some(pipe) => pipe.input_closed(),
+            None => self.lingering.is_some(),
+        };
+        let flushed = self
+            .conn
+            .as_ref()
+            .and_then(|c| c.engine.as_ref())
+            .is_none_or(|e| !e.has_output());
+        if socket_gone && flushed {
+            self.close(cx);
+        }
+    }
+
+    /// Closes the connection and the pipe.
+    pub fn close(&mut self, cx: &mut Cx) {
+        self.drop_conn(cx);
+        if let Some(pipe) = self.pipe.take() {
+            cx.forget_pipe(pipe.id());
+            pipe.close(false);
+        }
+        self.done = true;
+    }
+}
+
+impl Stream {
+    fn register(
+        &mut self,
+        registry: &mio::Registry,
+        token: Token,
+        interest: Interest,
+    ) -> io::Result<()> {
+        match self {
+            Stream::Tcp(s) => registry.register(s, token, interest),
+            Stream::Ipc(s) => registry.register(s, token, interest),
+        }
+    }
+
+    fn deregister(&mut self, registry: &mio::Registry) -> io::Result<()> {
+        match self {
+            Stream::Tcp(s) => registry.deregister(s),
+            Stream::Ipc(s) => registry.deregister(s),
+        }
+    }
+
+    fn is_connected(&self) -> bool {
+        match self {
+            Stream::Tcp(s) => matches!(s.take_error(), Ok(None)) && s.peer_addr().is_ok(),
+            Stream::Ipc(s) => matches!(s.take_error(), Ok(None)) && s.peer_addr().is_ok(),
+        }
+    }
+
+    fn after_connect(&self, config: &SessionConfig) {
+        if let Stream::Tcp(s) = self {
+            super::tune_tcp(s, config);
+        }
+    }
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => s.read(buf),
+            Stream::Ipc(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => s.write(buf),
+            Stream::Ipc(s) => s.write(buf),
+        }
+    }
+
+    fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        match self {
+            Stream::Tcp(s) => s.write_vectored(bufs),
+            Stream::Ipc(s) => s.write_vectored(bufs),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
