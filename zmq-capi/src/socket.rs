@@ -400,17 +400,24 @@ pub unsafe extern "C" fn zmq_recviov(
 
 // ---- Monitoring, proxies, polling ----
 
+/// # Safety
+/// `addr` must be NULL (stop monitoring) or NUL-terminated.
 #[no_mangle]
-pub extern "C" fn zmq_socket_monitor(
+pub unsafe extern "C" fn zmq_socket_monitor(
     s: *mut c_void,
-    _addr: *const c_char,
-    _events: c_int,
+    addr: *const c_char,
+    events: c_int,
 ) -> c_int {
     call_int(|| {
-        socket(s)?;
-        // Monitoring needs the PAIR-over-inproc event stream of a later
-        // release of this library.
-        Err(Error::NotSupported)
+        let slot = socket(s)?;
+        let endpoint = if addr.is_null() {
+            None
+        } else {
+            // SAFETY: per the contract.
+            Some(unsafe { text(addr)? })
+        };
+        // The events are a bit mask: the C int's bits as they are.
+        slot.value.monitor(endpoint, events as u32)
     })
 }
 

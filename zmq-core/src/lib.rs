@@ -9,6 +9,7 @@ pub mod error;
 pub mod io_thread;
 pub mod mailbox;
 pub mod metadata;
+pub mod monitor;
 pub mod msg;
 pub mod pipe;
 pub mod poll;

@@ -23,6 +23,7 @@ use crate::ctx::{Context, InprocPeer};
 use crate::error::{Error, Result};
 use crate::io_thread::{Handler, IoHandle};
 use crate::mailbox::{Command, Mailbox};
+use crate::monitor::{self, Monitors};
 use crate::msg::Msg;
 use crate::pipe::{self, Flow, PipeEnd, PipeId};
 use crate::transport::listener::{ListenSocket, Listener};
@@ -181,6 +182,7 @@ struct Core {
     connections: Vec<(String, PipeId)>,
     binds: Vec<NetworkBind>,
     connects: Vec<NetworkConnect>,
+    monitors: Monitors,
 }
 
 impl Core {
@@ -332,6 +334,7 @@ impl Core {
             socket_id: self.id,
             socket_mailbox: self.mailbox.clone(),
             engine,
+            monitors: self.monitors.clone(),
             sndhwm: o.int(options::SNDHWM),
             rcvhwm: o.int(options::RCVHWM),
             conflate: o.int(options::CONFLATE) != 0,
@@ -355,6 +358,15 @@ impl Core {
     }
 
     fn network_bind(&mut self, transport: Transport, address: &str, endpoint: &str) -> Result<()> {
+        let result = self.listen(transport, address, endpoint);
+        if let Err(e) = result {
+            self.monitors
+                .event(monitor::BIND_FAILED, e.errno() as u32, endpoint);
+        }
+        result
+    }
+
+    fn listen(&mut self, transport: Transport, address: &str, endpoint: &str) -> Result<()> {
         let io = self.ctx.io_thread()?;
         let config = Arc::new(self.session_config());
         let (socket, resolved, ipc_path, ipc_dir) = match transport {
@@ -398,6 +410,13 @@ impl Core {
         };
         let given = endpoint.to_owned();
         let name = resolved.clone();
+        let fd = {
+            use std::os::fd::AsRawFd;
+            match &socket {
+                ListenSocket::Tcp(s) => s.as_raw_fd(),
+                ListenSocket::Ipc(s) => s.as_raw_fd(),
+            }
+        };
         io.call(move |reactor| {
             let (token, listener) = Listener::new(
                 &mut reactor.cx,
@@ -417,6 +436,8 @@ impl Core {
             resolved: resolved.clone(),
             io,
         });
+        self.monitors
+            .event(monitor::LISTENING, fd as u32, &resolved);
         self.last_endpoint = resolved;
         Ok(())
     }
@@ -583,6 +604,7 @@ impl Core {
     /// readable by inproc peers whatever ZMQ_LINGER says, as in libzmq:
     /// linger bounds what network sessions still try to deliver.
     fn close(mut self) {
+        self.monitors.stop();
         // Sessions deliver what they can within ZMQ_LINGER.
         let linger = i64::from(self.options.int(options::LINGER));
         let mut told: Vec<&Arc<IoHandle>> = Vec::new();
@@ -655,6 +677,7 @@ impl Socket {
             connections: Vec::new(),
             binds: Vec::new(),
             connects: Vec::new(),
+            monitors: Monitors::default(),
         });
         Ok(())
     }
@@ -791,6 +814,15 @@ impl Socket {
         self.with_core(|core| {
             core.process_commands()?;
             Ok(core.events())
+        })
+    }
+
+    /// `zmq_socket_monitor`: events go to a PAIR socket bound to
+    /// `endpoint` (None stops monitoring).
+    pub fn monitor(&self, endpoint: Option<&str>, events: u32) -> Result<()> {
+        self.with_core(|core| {
+            core.process_commands()?;
+            core.monitors.start(&core.ctx, endpoint, events)
         })
     }
 

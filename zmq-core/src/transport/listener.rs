@@ -60,6 +60,15 @@ impl Listener {
         ))
     }
 
+    fn fd(&self) -> u32 {
+        use std::os::fd::AsRawFd;
+        let fd = match &self.socket {
+            ListenSocket::Tcp(s) => s.as_raw_fd(),
+            ListenSocket::Ipc(s) => s.as_raw_fd(),
+        };
+        fd as u32
+    }
+
     pub fn socket_id(&self) -> u64 {
         self.config.socket_id
     }
@@ -88,8 +97,9 @@ impl Listener {
             };
             match accepted {
                 Ok((stream, peer)) => {
+                    let me = (self.token, self.endpoint.as_str());
                     if let Ok((token, session)) =
-                        Session::accepted(cx, self.config.clone(), self.token, stream, peer)
+                        Session::accepted(cx, self.config.clone(), me, stream, peer)
                     {
                         cx.spawn(token, Handler::Session(Box::new(session)));
                     }
@@ -103,6 +113,10 @@ impl Listener {
     }
 
     pub fn close(&mut self, cx: &mut Cx) {
+        let fd = self.fd();
+        self.config
+            .monitors
+            .event(crate::monitor::CLOSED, fd, &self.endpoint);
         let _ = match &mut self.socket {
             ListenSocket::Tcp(s) => cx.registry().deregister(s),
             ListenSocket::Ipc(s) => cx.registry().deregister(s),

@@ -13,6 +13,7 @@ use std::time::Duration;
 use socket2::{Domain, Protocol, SockAddr, Socket, TcpKeepalive, Type};
 
 use crate::mailbox::Mailbox;
+use crate::monitor::Monitors;
 use crate::zmtp::engine::EngineConfig;
 
 /// A connected byte stream.
@@ -29,6 +30,8 @@ pub struct SessionConfig {
     /// Where new pipes are sent (`Attach`).
     pub socket_mailbox: Arc<Mailbox>,
     pub engine: EngineConfig,
+    /// The socket's monitor, for connection events.
+    pub monitors: Monitors,
     pub sndhwm: i32,
     pub rcvhwm: i32,
     pub conflate: bool,

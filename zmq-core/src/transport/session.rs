@@ -17,9 +17,10 @@ use super::{SessionConfig, Stream};
 use crate::io_thread::{Cx, PipeEvent};
 use crate::mailbox::Command;
 use crate::metadata::Metadata;
+use crate::monitor;
 use crate::msg::Msg;
 use crate::pipe::{self, Flow, PipeEnd, Read as PipeRead, WriteError};
-use crate::zmtp::engine::{Engine, PeerInfo};
+use crate::zmtp::engine::{Engine, EngineError, PeerInfo};
 
 /// Output the engine may hold before the session stops pulling messages
 /// from the pipe (the rest wait there, under the HWM).
@@ -49,8 +50,8 @@ struct Connecter {
 }
 
 enum Role {
-    /// Accepted by the listener with this token.
-    Accepted(Token),
+    /// Accepted by the listener with this token, bound to this endpoint.
+    Accepted(Token, String),
     Connecting(Connecter),
 }
 
@@ -78,6 +79,8 @@ pub struct Session {
     skip_rest: bool,
     /// ZMQ_STREAM asked to close the connection.
     hang_up: bool,
+    /// Why the engine gave up, for the monitor.
+    failure: Option<EngineError>,
     /// The socket closed: finish by this time (None: no limit).
     lingering: Option<Option<Instant>>,
     done: bool,
@@ -95,7 +98,7 @@ impl Session {
     pub fn accepted(
         cx: &mut Cx,
         config: Arc<SessionConfig>,
-        listener: Token,
+        (listener, endpoint): (Token, &str),
         mut stream: Stream,
         peer_address: String,
     ) -> io::Result<(Token, Session)> {
@@ -105,10 +108,13 @@ impl Session {
             token,
             Interest::READABLE | Interest::WRITABLE,
         )?;
+        config
+            .monitors
+            .event(monitor::ACCEPTED, stream.fd(), endpoint);
         let engine = Engine::new(config.engine.clone(), Instant::now());
         let session = Session {
             token,
-            role: Role::Accepted(listener),
+            role: Role::Accepted(listener, endpoint.to_owned()),
             conn: Some(Conn {
                 stream,
                 engine: Some(engine),
@@ -151,7 +157,7 @@ impl Session {
         Session {
             token,
             config,
-            role: Role::Accepted(Token(usize::MAX)),
+            role: Role::Accepted(Token(usize::MAX), String::new()),
             conn: None,
             pipe: None,
             inbound: VecDeque::new(),
@@ -159,6 +165,7 @@ impl Session {
             out_more: false,
             skip_rest: false,
             hang_up: false,
+            failure: None,
             lingering: None,
             done: false,
         }
@@ -170,9 +177,21 @@ impl Session {
 
     pub fn listener(&self) -> Option<Token> {
         match self.role {
-            Role::Accepted(t) => Some(t),
+            Role::Accepted(t, _) => Some(t),
             Role::Connecting(_) => None,
         }
+    }
+
+    /// The endpoint events are reported for.
+    fn endpoint(&self) -> &str {
+        match &self.role {
+            Role::Accepted(_, endpoint) => endpoint,
+            Role::Connecting(c) => &c.endpoint,
+        }
+    }
+
+    fn emit(&self, event: u32, value: u32) {
+        self.config.monitors.event(event, value, self.endpoint());
     }
 
     pub fn connects_to(&self, endpoint: &str) -> bool {
@@ -234,7 +253,8 @@ impl Session {
             return;
         }
         if let Some(engine) = self.conn.as_mut().and_then(|c| c.engine.as_mut()) {
-            if engine.on_timer(now).is_err() {
+            if let Err(e) = engine.on_timer(now) {
+                self.failure = Some(e);
                 self.lost(cx, now);
                 return;
             }
@@ -242,7 +262,7 @@ impl Session {
         if let Role::Connecting(c) = &mut self.role {
             if c.connect_deadline.is_some_and(|d| now >= d) {
                 c.connect_deadline = None;
-                self.drop_conn(cx);
+                self.attempt_failed(cx);
                 self.try_addresses(cx, now);
                 return;
             }
@@ -336,7 +356,8 @@ impl Session {
                     Err(_) => break,
                 },
             };
-            if result.is_err() {
+            if let Err(e) = result {
+                self.failure = Some(e);
                 return Err(());
             }
             any = true;
@@ -458,6 +479,9 @@ impl Session {
     }
 
     fn handshake_done(&mut self, cx: &mut Cx, peer: PeerInfo) {
+        if !self.config.engine.raw {
+            self.emit(monitor::HANDSHAKE_SUCCEEDED, 0);
+        }
         let mut meta = peer.properties.to_metadata();
         if let Some(conn) = &self.conn {
             if !conn.peer_address.is_empty() {
@@ -477,7 +501,7 @@ impl Session {
                 pipe.set_routing_id(&peer.routing_id);
                 let first = match &mut self.role {
                     Role::Connecting(c) => !std::mem::replace(&mut c.attached, true),
-                    Role::Accepted(_) => true,
+                    Role::Accepted(..) => true,
                 };
                 if first {
                     pipe.attach(cx.mailbox.clone());
@@ -510,6 +534,15 @@ impl Session {
             .as_ref()
             .and_then(|c| c.engine.as_ref())
             .is_some_and(|e| e.is_active());
+        if let Some(conn) = &self.conn {
+            let fd = conn.stream.fd();
+            if !was_up {
+                let (event, value) = handshake_failure(self.failure.as_ref());
+                self.emit(event, value);
+            }
+            self.emit(monitor::DISCONNECTED, fd);
+        }
+        self.failure = None;
         self.drop_conn(cx);
         // Whole messages that arrived are still delivered; half a message
         // is not (with its first frames already in the pipe, if any).
@@ -530,7 +563,7 @@ impl Session {
         self.out_more = false;
         self.deliver();
         match &mut self.role {
-            Role::Accepted(_) => {
+            Role::Accepted(..) => {
                 // Done once what arrived is delivered (check_finished).
             }
             Role::Connecting(c) => {
@@ -558,10 +591,20 @@ impl Session {
             return;
         }
         c.retry_at = Some(now + c.ivl);
+        let ivl_ms = u32::try_from(c.ivl.as_millis()).unwrap_or(u32::MAX);
         let max = Duration::from_millis(self.config.reconnect_ivl_max.max(0) as u64);
         if max > c.ivl {
             c.ivl = (c.ivl * 2).min(max);
         }
+        self.emit(monitor::CONNECT_RETRIED, ivl_ms);
+    }
+
+    /// A connect attempt failed: its socket goes.
+    fn attempt_failed(&mut self, cx: &mut Cx) {
+        if let Some(conn) = &self.conn {
+            self.emit(monitor::CLOSED, conn.stream.fd());
+        }
+        self.drop_conn(cx);
     }
 
     fn drop_conn(&mut self, cx: &mut Cx) {
@@ -638,6 +681,7 @@ impl Session {
             c.connect_deadline = (self.config.connect_timeout > 0)
                 .then(|| now + Duration::from_millis(self.config.connect_timeout as u64));
         }
+        self.emit(monitor::CONNECT_DELAYED, 0);
         self.conn = Some(Conn {
             stream,
             engine: None,
@@ -653,16 +697,18 @@ impl Session {
             return;
         };
         if !conn.stream.is_connected() {
-            self.drop_conn(cx);
+            self.attempt_failed(cx);
             self.try_addresses(cx, now);
             return;
         }
         conn.stream.after_connect(&self.config);
+        let fd = conn.stream.fd();
         conn.engine = Some(Engine::new(self.config.engine.clone(), now));
         if let Role::Connecting(c) = &mut self.role {
             c.connect_deadline = None;
             c.addrs.clear();
         }
+        self.emit(monitor::CONNECTED, fd);
         if let Err(()) = self.pump(cx, now) {
             self.lost(cx, now);
         }
@@ -674,7 +720,7 @@ impl Session {
         if self.done {
             return;
         }
-        if self.conn.is_none() && matches!(self.role, Role::Accepted(_)) {
+        if self.conn.is_none() && matches!(self.role, Role::Accepted(..)) {
             // The peer is gone: finished once its messages are delivered
             // (or the socket no longer takes them).
             if self.inbound.is_empty() {
@@ -707,7 +753,37 @@ impl Session {
     }
 }
 
+/// The monitor event (and its value) for a handshake that failed.
+fn handshake_failure(failure: Option<&EngineError>) -> (u32, u32) {
+    use crate::zmtp::protocol_error;
+    let protocol = |code| (monitor::HANDSHAKE_FAILED_PROTOCOL, code);
+    let no_detail = |errno: i32| (monitor::HANDSHAKE_FAILED_NO_DETAIL, errno as u32);
+    match failure {
+        Some(EngineError::Protocol(e)) => match e.protocol_code() {
+            Some(code) => protocol(code),
+            None => no_detail(nix::libc::EPROTO),
+        },
+        Some(EngineError::IncompatibleSocketType(_)) => protocol(protocol_error::INVALID_METADATA),
+        Some(EngineError::MechanismMismatch) => protocol(protocol_error::MECHANISM_MISMATCH),
+        Some(EngineError::Refused(_)) => no_detail(nix::libc::EPROTO),
+        Some(EngineError::HandshakeTimeout) | Some(EngineError::HeartbeatTimeout) => {
+            no_detail(nix::libc::ETIMEDOUT)
+        }
+        // The peer hung up.
+        None => no_detail(nix::libc::ECONNRESET),
+    }
+}
+
 impl Stream {
+    /// The file descriptor, as monitor events report it.
+    pub(crate) fn fd(&self) -> u32 {
+        use std::os::fd::AsRawFd;
+        let fd = match self {
+            Stream::Tcp(s) => s.as_raw_fd(),
+            Stream::Ipc(s) => s.as_raw_fd(),
+        };
+        fd as u32
+    }
     fn register(
         &mut self,
         registry: &mio::Registry,
