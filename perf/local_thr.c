@@ -1,0 +1,98 @@
+/* Throughput, receiving side: binds a PULL socket to <bind-to>, receives
+ * <message-count> messages of <message-size> bytes from remote_thr and
+ * prints the mean throughput, timed from the first message to the last.
+ *   local_thr <bind-to> <message-size> <message-count>
+ * The endpoint actually bound (useful with tcp://127.0.0.1:*) is printed
+ * first, as "endpoint: ...", before any message is awaited.              */
+#include <zmq.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void fail (const char *what)
+{
+    fprintf (stderr, "local_thr: %s: %s\n", what, zmq_strerror (zmq_errno ()));
+    exit (1);
+}
+
+static long parse (const char *text, const char *name, long min)
+{
+    char *end;
+    errno = 0;
+    long value = strtol (text, &end, 10);
+    if (errno != 0 || end == text || *end != '\0' || value < min || value > 0x7fffffffL) {
+        fprintf (stderr, "local_thr: bad %s '%s' (want an integer >= %ld)\n", name, text, min);
+        exit (1);
+    }
+    return value;
+}
+
+int main (int argc, char *argv[])
+{
+    if (argc != 4) {
+        fprintf (stderr, "usage: local_thr <bind-to> <message-size> <message-count>\n");
+        return 1;
+    }
+    const char *bind_to = argv[1];
+    size_t size = (size_t) parse (argv[2], "message size", 0);
+    long count = parse (argv[3], "message count", 2);
+
+    void *ctx = zmq_ctx_new ();
+    if (!ctx)
+        fail ("zmq_ctx_new");
+    void *pull = zmq_socket (ctx, ZMQ_PULL);
+    if (!pull)
+        fail ("zmq_socket");
+    if (zmq_bind (pull, bind_to) != 0)
+        fail ("zmq_bind");
+    char endpoint[1024];
+    size_t endpoint_len = sizeof endpoint;
+    if (zmq_getsockopt (pull, ZMQ_LAST_ENDPOINT, endpoint, &endpoint_len) != 0)
+        fail ("zmq_getsockopt (ZMQ_LAST_ENDPOINT)");
+    printf ("endpoint: %s\n", endpoint);
+    if (fflush (stdout) != 0) {
+        perror ("local_thr: stdout");
+        return 1;
+    }
+
+    zmq_msg_t msg;
+    if (zmq_msg_init (&msg) != 0)
+        fail ("zmq_msg_init");
+    int got = zmq_msg_recv (&msg, pull, 0);
+    if (got < 0)
+        fail ("zmq_msg_recv");
+    if ((size_t) got != size) {
+        fprintf (stderr, "local_thr: message 1 has %d bytes, want %zu\n", got, size);
+        return 1;
+    }
+    void *watch = zmq_stopwatch_start ();
+    if (!watch)
+        fail ("zmq_stopwatch_start");
+    for (long i = 1; i < count; i++) {
+        got = zmq_msg_recv (&msg, pull, 0);
+        if (got < 0)
+            fail ("zmq_msg_recv");
+        if ((size_t) got != size) {
+            fprintf (stderr, "local_thr: message %ld has %d bytes, want %zu\n", i + 1, got, size);
+            return 1;
+        }
+    }
+    unsigned long elapsed = zmq_stopwatch_stop (watch);
+    if (elapsed == 0)
+        elapsed = 1;
+    if (zmq_msg_close (&msg) != 0)
+        fail ("zmq_msg_close");
+    if (zmq_close (pull) != 0)
+        fail ("zmq_close");
+    if (zmq_ctx_term (ctx) != 0)
+        fail ("zmq_ctx_term");
+
+    /* count - 1 messages arrived in the timed interval. */
+    double per_second = (double) (count - 1) * 1000000.0 / (double) elapsed;
+    printf ("message size: %zu [B]\n", size);
+    printf ("message count: %ld\n", count);
+    printf ("mean throughput: %.0f [msg/s]\n", per_second);
+    printf ("mean throughput: %.3f [Mb/s]\n", per_second * (double) size * 8.0 / 1000000.0);
+    return fflush (stdout) == 0 ? 0 : 1;
+}
