@@ -220,6 +220,26 @@ impl PipeEnd {
     /// Writes one frame. The high-water mark is checked at the first frame
     /// of a message only: once started, a message is always completed.
     pub fn write(&mut self, msg: Msg) -> Result<(), (WriteError, Msg)> {
+        self.write_to(msg, true)
+    }
+
+    /// Writes one frame like [`PipeEnd::write`], but a completed message
+    /// becomes visible only at the next [`PipeEnd::flush`]: a batch costs
+    /// one publication and at most one wake-up.
+    pub fn write_batched(&mut self, msg: Msg) -> Result<(), (WriteError, Msg)> {
+        self.write_to(msg, false)
+    }
+
+    /// Publishes what [`PipeEnd::write_batched`] wrote.
+    pub fn flush(&mut self) {
+        if let Out::Queue(writer) = &mut self.out {
+            if writer.flush() {
+                self.notify_peer(Command::ActivateRead);
+            }
+        }
+    }
+
+    fn write_to(&mut self, msg: Msg, flush: bool) -> Result<(), (WriteError, Msg)> {
         if self.outbox.is_empty() {
             if let Err(e) = self.check_write() {
                 return Err((e, msg));
@@ -237,7 +257,12 @@ impl PipeEnd {
                     }
                 }
                 writer.push(msg);
-                writer.publish()
+                if flush {
+                    writer.publish()
+                } else {
+                    writer.complete();
+                    false
+                }
             }
             Out::Latest(cell) => {
                 // Only single-frame messages conflate; the last frame of a

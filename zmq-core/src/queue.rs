@@ -66,8 +66,10 @@ struct WriterState {
     index: usize,
     /// Frames written, published or not.
     frames: u64,
-    /// Frames covered by the last publication.
+    /// Frames of whole messages (published or about to be).
     published: u64,
+    /// Frames made visible by the last atomic publication.
+    flushed: u64,
     /// Whole messages published.
     messages: u64,
 }
@@ -119,6 +121,7 @@ pub fn channel(hwm: u64) -> (Writer, Reader) {
             index: 0,
             frames: 0,
             published: 0,
+            flushed: 0,
             messages: 0,
         }),
         reader: UnsafeCell::new(ReaderState {
@@ -261,9 +264,27 @@ impl Writer {
     /// Makes everything pushed visible as one more whole message. Returns
     /// true if the reader was asleep and must be woken.
     pub fn publish(&mut self) -> bool {
-        let (shared, state) = self.parts();
+        self.complete();
+        self.flush()
+    }
+
+    /// Ends the message being pushed; it becomes visible with the next
+    /// [`Writer::flush`] (so a batch of messages costs one atomic swap).
+    /// It counts against the high-water mark at once.
+    pub fn complete(&mut self) {
+        let (_, state) = self.parts();
         state.messages += 1;
         state.published = state.frames;
+    }
+
+    /// Makes every completed message visible. Returns true if the reader
+    /// was asleep and must be woken.
+    pub fn flush(&mut self) -> bool {
+        let (shared, state) = self.parts();
+        if state.flushed == state.published {
+            return false;
+        }
+        state.flushed = state.published;
         shared.published.0.swap(state.published, Ordering::AcqRel) & ASLEEP != 0
     }
 

@@ -393,23 +393,26 @@ impl Session {
             // the pipe the handshake makes.
             return false;
         };
+        let mut full = false;
         while let Some(mut msg) = inbound.pop_front() {
             if msg.metadata().is_none() {
                 msg.set_metadata(metadata.clone());
             }
-            match pipe.write(msg) {
+            match pipe.write_batched(msg) {
                 Ok(()) => {}
                 Err((WriteError::Full, msg)) => {
                     inbound.push_front(msg);
-                    return true;
+                    full = true;
+                    break;
                 }
                 Err((WriteError::Closed, _)) => {
                     inbound.clear();
-                    return false;
+                    break;
                 }
             }
         }
-        false
+        pipe.flush();
+        full
     }
 
     /// Moves messages from the pipe into the engine; returns whether any

@@ -175,6 +175,19 @@ impl FrameDecoder {
     }
 
     fn step(&mut self, input: &[u8]) -> Result<(usize, Option<Msg>), ZmtpError> {
+        // The common case first: a whole short frame in the input.
+        if self.state == State::Start && self.version != FrameVersion::V1 {
+            if let [flags, size, rest @ ..] = input {
+                let size = usize::from(*size);
+                let allowed = self.version.allowed_flags();
+                if flags & !allowed == 0 && flags & FLAG_LONG == 0 && rest.len() >= size {
+                    self.check_size(size as u64)?;
+                    let msg = Msg::from_slice(&rest[..size]).map_err(|_| ZmtpError::NoMemory)?;
+                    self.flags = *flags;
+                    return Ok((2 + size, Some(self.finish(msg))));
+                }
+            }
+        }
         let mut pos = 0;
         loop {
             match self.state {
