@@ -145,6 +145,18 @@ impl Output {
         self.segments.push_back(Segment::Bytes(buf));
     }
 
+    /// A header and a small body, appended together.
+    fn push_frame(&mut self, header: &[u8], body: &[u8]) {
+        if let Some(Segment::Bytes(last)) = self.segments.back_mut() {
+            self.len += header.len() + body.len();
+            last.extend_from_slice(header);
+            last.extend_from_slice(body);
+            return;
+        }
+        self.push_bytes(header);
+        self.push_bytes(body);
+    }
+
     fn push_body(&mut self, body: Msg) {
         self.len += body.len();
         self.segments.push_back(Segment::Body(body));
@@ -200,6 +212,9 @@ impl Output {
 pub struct Engine {
     config: EngineConfig,
     our_name: &'static str,
+    /// PUB or XPUB: subscriptions arrive; SUB or XSUB: they leave.
+    publisher: bool,
+    subscriber: bool,
     phase: Phase,
     greeting: GreetingDecoder,
     decoder: FrameDecoder,
@@ -232,6 +247,8 @@ impl Engine {
             handshake_deadline: config.handshake_ivl.map(|ivl| now + ivl),
             config,
             our_name,
+            publisher: matches!(our_name, "PUB" | "XPUB"),
+            subscriber: matches!(our_name, "SUB" | "XSUB"),
             phase: Phase::Greeting,
             greeting,
             version: Version::V3_1,
@@ -482,7 +499,7 @@ impl Engine {
                     },
                     now,
                 );
-                if self.version == Version::V1_0 && self.is_publisher() {
+                if self.version == Version::V1_0 && self.publisher {
                     // A 1.0 subscriber sends no subscriptions: it gets all.
                     out.push(Msg::from_slice(&[1]).map_err(|_| ZmtpError::NoMemory)?);
                 }
@@ -523,10 +540,6 @@ impl Engine {
         }
     }
 
-    fn is_publisher(&self) -> bool {
-        matches!(self.our_name, "PUB" | "XPUB")
-    }
-
     fn command(&mut self, msg: &Msg, now: Instant, out: &mut Vec<Msg>) -> Result<(), EngineError> {
         match Command::from_msg(msg)? {
             Command::Ping { ttl, context } => {
@@ -537,7 +550,7 @@ impl Engine {
                 }
             }
             Command::Pong { .. } => {}
-            Command::Subscribe(topic) | Command::Cancel(topic) if self.is_publisher() => {
+            Command::Subscribe(topic) | Command::Cancel(topic) if self.publisher => {
                 let subscribe = msg.as_slice().starts_with(b"\x09SUBSCRIBE");
                 let mut body = Vec::with_capacity(topic.len() + 1);
                 body.push(u8::from(subscribe));
@@ -569,7 +582,7 @@ impl Engine {
         }
         let at_start = self.out_at_start;
         self.out_at_start = !msg.more();
-        if at_start && !msg.more() && self.version == Version::V3_1 && self.is_subscriber() {
+        if at_start && !msg.more() && self.version == Version::V3_1 && self.subscriber {
             if let Some(command) = subscription_command(msg.as_slice()) {
                 if let Ok(command) = command.to_msg() {
                     self.write_frame(&command);
@@ -580,43 +593,42 @@ impl Engine {
         self.write_owned(msg);
     }
 
-    fn is_subscriber(&self) -> bool {
-        matches!(self.our_name, "SUB" | "XSUB")
-    }
-
     /// Encodes a frame, copying its body.
     fn write_frame(&mut self, msg: &Msg) {
-        self.write_header(msg);
-        self.out.push_bytes(msg.as_slice());
+        let (header, len) = self.header(msg);
+        self.out.push_frame(&header[..len], msg.as_slice());
     }
 
     /// Encodes a frame, keeping a large body by reference.
     fn write_owned(&mut self, msg: Msg) {
-        self.write_header(&msg);
         if msg.len() >= ZERO_COPY_MIN {
+            self.write_header(&msg);
             self.out.push_body(msg);
         } else {
-            self.out.push_bytes(msg.as_slice());
+            self.write_frame(&msg);
         }
     }
 
     fn write_header(&mut self, msg: &Msg) {
-        if self.decoder_version() == FrameVersion::V1 {
+        let (bytes, len) = self.header(msg);
+        self.out.push_bytes(&bytes[..len]);
+    }
+
+    /// A frame's header in this connection's framing (1.0 headers are
+    /// one octet longer, hence the larger array).
+    fn header(&self, msg: &Msg) -> ([u8; frame::MAX_V1_HEADER_LEN], usize) {
+        let mut out = [0; frame::MAX_V1_HEADER_LEN];
+        let len = if self.version == Version::V1_0 {
             let (bytes, len) = frame::v1_header_for(msg.len(), msg.more());
-            self.out.push_bytes(&bytes[..len]);
+            out[..len].copy_from_slice(&bytes[..len]);
+            len
         } else {
             let command = msg.is_command() && self.version >= Version::V3_0;
             let (bytes, len) = frame::header_for(msg.len(), msg.more(), command);
-            self.out.push_bytes(&bytes[..len]);
-        }
-    }
-
-    fn decoder_version(&self) -> FrameVersion {
-        match self.version {
-            Version::V1_0 => FrameVersion::V1,
-            Version::V2_0 => FrameVersion::V2,
-            _ => FrameVersion::V3,
-        }
+            out[..len].copy_from_slice(&bytes[..len]);
+            len
+        };
+        (out, len)
     }
 
     fn traffic(&mut self) {
