@@ -1,13 +1,9 @@
 /* zmq_socket_monitor: the events of binding, accepting, connecting,
  * handshakes (good and bad), disconnections, retries, unbinding and the end
  * of monitoring, each as two frames (event and value, then the endpoint). */
-#include "testutil.h"
+#include "testnet.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdint.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 /* Reads one event; returns its number (-1 on timeout) and stores its value
  * and endpoint. */
@@ -127,15 +123,11 @@ int main (void)
     CHECK_EQ_INT (zmq_recv (client, &c, 1, 0), 1);
 
     /* A peer that speaks no ZMTP fails its handshake. */
-    int port = atoi (strrchr (endpoint, ':') + 1);
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in addr;
-    memset (&addr, 0, sizeof addr);
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons (port);
-    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    REQUIRE (connect (fd, (struct sockaddr *) &addr, sizeof addr) == 0);
-    static const unsigned char bad[64] = {0xff, 0, 0, 0, 0, 0, 0, 0, 1, 0x7f, 3, 1, 'B', 'A', 'D'};
+    int fd = raw_connect (endpoint_port (endpoint));
+    REQUIRE (fd >= 0);
+    unsigned char bad[64];
+    memcpy (bad, zmtp_greeting, sizeof bad);
+    memcpy (bad + 12, "BAD\0", 4);
     CHECK (write (fd, bad, sizeof bad) == sizeof bad);
     CHECK (expect_event (server_mon, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL, &value, NULL));
     CHECK_EQ_INT (value, ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH);

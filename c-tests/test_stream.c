@@ -2,39 +2,9 @@
  * other side: connect and disconnect notifications, data both ways, an
  * empty frame closing the peer, ZMQ_STREAM_NOTIFY off, connecting out to a
  * plain listener, and ids nobody has. */
-#include "testutil.h"
+#include "testnet.h"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-static int port_of (void *s)
-{
-    char endpoint[256];
-    size_t len = sizeof endpoint;
-    if (zmq_getsockopt (s, ZMQ_LAST_ENDPOINT, endpoint, &len) != 0)
-        return -1;
-    return atoi (strrchr (endpoint, ':') + 1);
-}
-
-static int raw_connect (int port)
-{
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in addr;
-    memset (&addr, 0, sizeof addr);
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons (port);
-    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    if (connect (fd, (struct sockaddr *) &addr, sizeof addr) != 0) {
-        close (fd);
-        return -1;
-    }
-    struct timeval tv = {5, 0};
-    setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    return fd;
-}
 
 /* Receives [id, body]; returns the body length (or -1) and stores the id. */
 static int recv_pair (void *s, unsigned char *id, size_t *id_len, char *body, size_t size)
@@ -73,7 +43,7 @@ static void test_server (void *ctx)
     set_int (stream, ZMQ_RCVTIMEO, 5000);
     set_int (stream, ZMQ_LINGER, 0);
     CHECK_EQ_INT (zmq_bind (stream, "tcp://127.0.0.1:*"), 0);
-    int fd = raw_connect (port_of (stream));
+    int fd = raw_connect (bound_port (stream));
     CHECK (fd >= 0);
     unsigned char id[256], id2[256];
     size_t id_len = 0, id2_len = 0;
@@ -98,7 +68,7 @@ static void test_server (void *ctx)
     close (fd);
 
     /* A peer that leaves is announced by an empty message too. */
-    fd = raw_connect (port_of (stream));
+    fd = raw_connect (bound_port (stream));
     CHECK_EQ_INT (recv_pair (stream, id, &id_len, body, sizeof body), 0);
     CHECK (write (fd, "bye", 3) == 3);
     CHECK_EQ_INT (recv_pair (stream, id2, &id2_len, body, sizeof body), 3);
@@ -120,7 +90,7 @@ static void test_notify_off (void *ctx)
     CHECK_ERRNO (set_int (stream, ZMQ_STREAM_NOTIFY, 2) < 0, EINVAL);
     CHECK_EQ_INT (set_int (stream, ZMQ_STREAM_NOTIFY, 0), 0);
     CHECK_EQ_INT (zmq_bind (stream, "tcp://127.0.0.1:*"), 0);
-    int fd = raw_connect (port_of (stream));
+    int fd = raw_connect (bound_port (stream));
     CHECK (write (fd, "data", 4) == 4);
     unsigned char id[256];
     size_t id_len;
@@ -137,17 +107,9 @@ static void test_notify_off (void *ctx)
 
 static void test_client (void *ctx)
 {
-    int listener = socket (AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in addr;
-    memset (&addr, 0, sizeof addr);
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    socklen_t alen = sizeof addr;
-    bind (listener, (struct sockaddr *) &addr, sizeof addr);
-    listen (listener, 4);
-    getsockname (listener, (struct sockaddr *) &addr, &alen);
     char endpoint[64];
-    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", ntohs (addr.sin_port));
+    int listener = raw_listen (endpoint, sizeof endpoint);
+    REQUIRE_VOID (listener >= 0);
 
     void *stream = zmq_socket (ctx, ZMQ_STREAM);
     set_int (stream, ZMQ_RCVTIMEO, 5000);
@@ -155,9 +117,8 @@ static void test_client (void *ctx)
     CHECK_EQ_INT (zmq_setsockopt (stream, ZMQ_CONNECT_ROUTING_ID, "srv", 3), 0);
     CHECK_EQ_INT (zmq_connect (stream, endpoint), 0);
     int fd = accept (listener, NULL, NULL);
-    CHECK (fd >= 0);
-    struct timeval tv = {5, 0};
-    setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    REQUIRE_VOID (fd >= 0);
+    read_timeout (fd, 5);
     unsigned char id[256];
     size_t id_len = 0;
     char body[64];

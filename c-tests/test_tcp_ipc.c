@@ -3,26 +3,10 @@
  * side binding, message sizes around the frame-length edges, connect before
  * bind, reconnection, metadata, heartbeats, linger on close, and peers that
  * send garbage. */
-#include "testutil.h"
+#include "testnet.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <pthread.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <unistd.h>
-
-/* REQUIRE for the test functions: counts a failed check and returns. */
-#define REQUIRE_VOID(cond)                                                     \
-    do {                                                                       \
-        checks_run++;                                                          \
-        if (!(cond)) {                                                         \
-            checks_failed++;                                                   \
-            fprintf (stderr, "%s:%d: required: %s (errno %d: %s)\n", __FILE__, \
-                     __LINE__, #cond, errno, zmq_strerror (errno));            \
-            return;                                                            \
-        }                                                                      \
-    } while (0)
 
 static void *ctx;
 static int ipc_counter;
@@ -447,21 +431,7 @@ static void test_incompatible_types (const char *transport)
     zmq_close (pull);
 }
 
-static int raw_connect (const char *endpoint)
-{
-    int port = atoi (strrchr (endpoint, ':') + 1);
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in addr;
-    memset (&addr, 0, sizeof addr);
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons (port);
-    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    if (connect (fd, (struct sockaddr *) &addr, sizeof addr) != 0) {
-        close (fd);
-        return -1;
-    }
-    return fd;
-}
+
 
 /* Garbage, a truncated greeting, a huge frame length and a frame that
  * never ends: each breaks only its own connection. */
@@ -472,32 +442,30 @@ static void test_hostile_peers (void)
     int64_t max = 1 << 20;
     zmq_setsockopt (router, ZMQ_MAXMSGSIZE, &max, sizeof max);
     REQUIRE_VOID (bind_fresh (router, "tcp", endpoint, sizeof endpoint) == 0);
-    static const unsigned char greeting[64] = {0xff, 0, 0, 0, 0, 0, 0, 0, 1, 0x7f, 3, 1, 'N', 'U', 'L', 'L'};
-    static const unsigned char ready[] = {4, 28, 5, 'R', 'E', 'A', 'D', 'Y', 11, 'S', 'o', 'c', 'k', 'e', 't', '-', 'T', 'y', 'p', 'e', 0, 0, 0, 6, 'D', 'E', 'A', 'L', 'E', 'R'};
+    int port = endpoint_port (endpoint);
     const unsigned char huge[] = {2, 0x80, 0, 0, 0, 0, 0, 0, 0};
     const unsigned char big[] = {2, 0, 0, 0, 0, 0x10, 0, 0, 0};
     int fds[6];
-    fds[0] = raw_connect (endpoint);
+    fds[0] = raw_connect (port);
     CHECK (write (fds[0], "GET / HTTP/1.0\r\n\r\n", 18) == 18);
-    fds[1] = raw_connect (endpoint);
-    CHECK (write (fds[1], greeting, 20) == 20);
+    fds[1] = raw_connect (port);
+    CHECK (write (fds[1], zmtp_greeting, 20) == 20);
     close (fds[1]); /* truncated greeting, then gone */
     fds[1] = -1;
     for (int i = 2; i < 5; i++) {
-        fds[i] = raw_connect (endpoint);
-        CHECK (write (fds[i], greeting, sizeof greeting) == sizeof greeting);
-        CHECK (write (fds[i], ready, sizeof ready) == sizeof ready);
+        fds[i] = raw_connect (port);
+        CHECK (zmtp_handshake (fds[i], "DEALER"));
     }
     CHECK (write (fds[2], huge, sizeof huge) == sizeof huge);  /* 2^63 bytes */
     CHECK (write (fds[3], big, sizeof big) == sizeof big);     /* over MAXMSGSIZE */
     unsigned char partial[9] = {2, 0, 0, 0, 0, 0, 0, 0x80, 0};  /* 32 KiB, never sent */
     CHECK (write (fds[4], partial, sizeof partial) == sizeof partial);
-    fds[5] = raw_connect (endpoint);
+    fds[5] = raw_connect (port);
     /* A signature, then a mechanism nobody knows, then noise. */
     unsigned char noise[4096];
     for (size_t i = 0; i < sizeof noise; i++)
         noise[i] = (unsigned char) (i * 131 + 7);
-    memcpy (noise, greeting, 12);
+    memcpy (noise, zmtp_greeting, 12);
     memcpy (noise + 12, "JUNK", 4);
     CHECK (write (fds[5], noise, sizeof noise) == sizeof noise);
     /* A real peer is still served. */
@@ -512,8 +480,6 @@ static void test_hostile_peers (void)
     for (int i = 2; i < 4; i++) {
         char buf[512];
         ssize_t n;
-        struct timeval tv = {5, 0};
-        setsockopt (fds[i], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
         while ((n = read (fds[i], buf, sizeof buf)) > 0)
             ;
         CHECK (n <= 0);
@@ -592,31 +558,18 @@ static void test_ipv6 (void)
  * once ZMQ_HEARTBEAT_TIMEOUT passes, and the connecter dials again. */
 static void test_dead_peer_detected (void)
 {
-    int listener = socket (AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in addr;
-    memset (&addr, 0, sizeof addr);
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    socklen_t alen = sizeof addr;
-    REQUIRE_VOID (bind (listener, (struct sockaddr *) &addr, sizeof addr) == 0);
-    REQUIRE_VOID (listen (listener, 4) == 0);
-    getsockname (listener, (struct sockaddr *) &addr, &alen);
     char endpoint[64];
-    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", ntohs (addr.sin_port));
+    int listener = raw_listen (endpoint, sizeof endpoint);
+    REQUIRE_VOID (listener >= 0);
     void *dealer = socket_with_timeout (ZMQ_DEALER);
     set_int (dealer, ZMQ_HEARTBEAT_IVL, 50);
     set_int (dealer, ZMQ_HEARTBEAT_TIMEOUT, 200);
     set_int (dealer, ZMQ_RECONNECT_IVL, 50);
     CHECK_EQ_INT (zmq_connect (dealer, endpoint), 0);
-    struct timeval tv = {10, 0};
-    setsockopt (listener, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     int fd = accept (listener, NULL, NULL);
     REQUIRE_VOID (fd >= 0);
-    setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    static const unsigned char greeting[64] = {0xff, 0, 0, 0, 0, 0, 0, 0, 1, 0x7f, 3, 1, 'N', 'U', 'L', 'L'};
-    static const unsigned char ready[] = {4, 28, 5, 'R', 'E', 'A', 'D', 'Y', 11, 'S', 'o', 'c', 'k', 'e', 't', '-', 'T', 'y', 'p', 'e', 0, 0, 0, 6, 'R', 'O', 'U', 'T', 'E', 'R'};
-    CHECK (write (fd, greeting, sizeof greeting) == sizeof greeting);
-    CHECK (write (fd, ready, sizeof ready) == sizeof ready);
+    read_timeout (fd, 10);
+    CHECK (zmtp_handshake (fd, "ROUTER"));
     /* Read everything the dealer says (greeting, READY, PINGs) until it
      * hangs up: it must, since we never answer. */
     char buf[1024];

@@ -2,26 +2,11 @@
  * socket options (set, read back, and still talking), a source address on
  * connect, abstract ipc names, ZMQ_IMMEDIATE, ZMQ_HANDSHAKE_IVL against a
  * silent peer, and unknown commands from a peer being ignored. */
-#include "testutil.h"
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#include "testnet.h"
 
 static void *ctx;
 
-/* REQUIRE for the test functions: counts a failed check and returns. */
-#define REQUIRE_VOID_OK(cond)                                                  \
-    do {                                                                       \
-        checks_run++;                                                          \
-        if (!(cond)) {                                                         \
-            checks_failed++;                                                   \
-            fprintf (stderr, "%s:%d: required: %s\n", __FILE__, __LINE__,      \
-                     #cond);                                                   \
-            return;                                                            \
-        }                                                                      \
-    } while (0)
+
 
 static int exchange (void *a, void *b)
 {
@@ -143,23 +128,7 @@ static void test_immediate (void)
     zmq_close (pull);
 }
 
-static inline int listen_local (char *endpoint, size_t size, int *port)
-{
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in addr;
-    memset (&addr, 0, sizeof addr);
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    socklen_t alen = sizeof addr;
-    bind (fd, (struct sockaddr *) &addr, sizeof addr);
-    listen (fd, 4);
-    getsockname (fd, (struct sockaddr *) &addr, &alen);
-    *port = ntohs (addr.sin_port);
-    snprintf (endpoint, size, "tcp://127.0.0.1:%d", *port);
-    struct timeval tv = {10, 0};
-    setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    return fd;
-}
+
 
 /* A peer that connects and says nothing is dropped after the handshake
  * interval. */
@@ -171,15 +140,9 @@ static void test_handshake_interval (void)
     char endpoint[256];
     size_t len = sizeof endpoint;
     zmq_getsockopt (rep, ZMQ_LAST_ENDPOINT, endpoint, &len);
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in addr;
-    memset (&addr, 0, sizeof addr);
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons (atoi (strrchr (endpoint, ':') + 1));
-    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    REQUIRE_VOID_OK (connect (fd, (struct sockaddr *) &addr, sizeof addr) == 0);
-    struct timeval tv = {10, 0};
-    setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    int fd = raw_connect (endpoint_port (endpoint));
+    REQUIRE_VOID (fd >= 0);
+    read_timeout (fd, 10);
     long long start = now_usec ();
     char buf[256];
     ssize_t n;
@@ -196,20 +159,16 @@ static void test_handshake_interval (void)
 static void test_unknown_command_ignored (void)
 {
     char endpoint[64];
-    int port;
-    int listener = listen_local (endpoint, sizeof endpoint, &port);
+    int listener = raw_listen (endpoint, sizeof endpoint);
+    REQUIRE_VOID (listener >= 0);
     void *dealer = timed (ZMQ_DEALER);
     CHECK_EQ_INT (zmq_connect (dealer, endpoint), 0);
     int fd = accept (listener, NULL, NULL);
-    REQUIRE_VOID_OK (fd >= 0);
-    struct timeval tv = {5, 0};
-    setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    static const unsigned char greeting[64] = {0xff, 0, 0, 0, 0, 0, 0, 0, 1, 0x7f, 3, 1, 'N', 'U', 'L', 'L'};
-    static const unsigned char ready[] = {4, 28, 5, 'R', 'E', 'A', 'D', 'Y', 11, 'S', 'o', 'c', 'k', 'e', 't', '-', 'T', 'y', 'p', 'e', 0, 0, 0, 6, 'R', 'O', 'U', 'T', 'E', 'R'};
+    REQUIRE_VOID (fd >= 0);
+    read_timeout (fd, 5);
     static const unsigned char unknown[] = {4, 8, 5, 'X', 'Y', 'Z', 'Z', 'Y', 'x', 'y'};
     static const unsigned char data[] = {0, 3, 'a', 'b', 'c'};
-    CHECK (write (fd, greeting, sizeof greeting) == sizeof greeting);
-    CHECK (write (fd, ready, sizeof ready) == sizeof ready);
+    CHECK (zmtp_handshake (fd, "ROUTER"));
     CHECK (write (fd, unknown, sizeof unknown) == sizeof unknown);
     CHECK (write (fd, data, sizeof data) == sizeof data);
     char buf[8];
