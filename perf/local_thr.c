@@ -10,23 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void fail (const char *what)
-{
-    fprintf (stderr, "local_thr: %s: %s\n", what, zmq_strerror (zmq_errno ()));
-    exit (1);
-}
-
-static long parse (const char *text, const char *name, long min)
-{
-    char *end;
-    errno = 0;
-    long value = strtol (text, &end, 10);
-    if (errno != 0 || end == text || *end != '\0' || value < min || value > 0x7fffffffL) {
-        fprintf (stderr, "local_thr: bad %s '%s' (want an integer >= %ld)\n", name, text, min);
-        exit (1);
-    }
-    return value;
-}
+#define TOOL "local_thr"
+#include "perf_util.h"
 
 int main (int argc, char *argv[])
 {
