@@ -30,11 +30,17 @@ pub enum Command {
     Stop,
 }
 
+/// The eventfd is written when a command finds the queue empty, so a
+/// burst of commands costs one write; `take` drains the eventfd *before*
+/// emptying the queue, so that a write it consumes belongs to a command it
+/// takes. (Clearing a flag first and draining after would let a command
+/// arriving in between lose its wake-up for good.) A write landing between
+/// the drain and the lock leaves a stray count behind, whose only effect
+/// is one spurious wake-up; `settle` clears it.
 pub struct Mailbox {
     commands: Mutex<Vec<Command>>,
-    /// Set while the eventfd has been written and not yet drained, so that a
-    /// burst of commands costs one write.
-    signaled: AtomicBool,
+    /// Whether the queue holds commands: the cheap check before the lock.
+    pending: AtomicBool,
     fd: OwnedFd,
 }
 
@@ -44,34 +50,53 @@ impl Mailbox {
             .map_err(|e| Error::from_errno(e.raw_os_error()))?;
         Ok(Mailbox {
             commands: Mutex::new(Vec::new()),
-            signaled: AtomicBool::new(false),
+            pending: AtomicBool::new(false),
             fd,
         })
     }
 
     pub fn send(&self, command: Command) {
-        self.commands.lock().push(command);
-        if !self.signaled.swap(true, Ordering::AcqRel) {
+        let first = {
+            let mut queue = self.commands.lock();
+            let first = queue.is_empty();
+            queue.push(command);
+            self.pending.store(true, Ordering::Release);
+            first
+        };
+        if first {
             // A full counter (2^64 - 2 writes without a read) cannot happen
             // with one write per drain; nothing else can fail here.
             let _ = rustix::io::write(&self.fd, &1u64.to_ne_bytes());
         }
     }
 
-    /// Whether commands may have arrived since the last `take`: a cheap
-    /// check before taking the lock.
+    /// Whether commands are waiting: a cheap check before `take`.
     pub fn is_signaled(&self) -> bool {
-        self.signaled.load(Ordering::Acquire)
+        self.pending.load(Ordering::Acquire)
     }
 
-    /// Takes every waiting command and resets the eventfd.
+    /// Takes every waiting command (see the type's notes for the order).
     pub fn take(&self) -> Vec<Command> {
-        if self.signaled.swap(false, Ordering::AcqRel) {
-            let mut buf = [0u8; 8];
-            // EAGAIN means already drained; both are fine.
-            let _ = rustix::io::read(&self.fd, &mut buf);
+        self.drain();
+        let mut queue = self.commands.lock();
+        self.pending.store(false, Ordering::Release);
+        std::mem::take(&mut *queue)
+    }
+
+    /// Clears a stray count when no command waits, so that the eventfd is
+    /// readable only while commands are (a level-triggered poller of
+    /// ZMQ_FD must not spin). A command that arrives meanwhile sets
+    /// `pending` itself, so draining its write loses nothing.
+    pub fn settle(&self) {
+        if !self.is_signaled() {
+            self.drain();
         }
-        std::mem::take(&mut *self.commands.lock())
+    }
+
+    fn drain(&self) {
+        let mut buf = [0u8; 8];
+        // EAGAIN means already drained; both are fine.
+        let _ = rustix::io::read(&self.fd, &mut buf);
     }
 
     pub fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
@@ -92,8 +117,53 @@ impl Mailbox {
             tv_nsec: d.subsec_nanos().into(),
         });
         match poll(&mut fds, timeout.as_ref()) {
-            Ok(n) => Ok(n > 0),
+            Ok(n) => {
+                self.settle();
+                Ok(n > 0)
+            }
             Err(e) => Err(Error::from_errno(e.raw_os_error())),
         }
+    }
+}
+
+#[cfg(test)]
+mod stress {
+    use super::*;
+    use mio::unix::SourceFd;
+    use mio::{Events, Interest, Poll, Token};
+    use std::sync::Arc;
+
+    #[test]
+    fn mailbox_in_an_edge_triggered_poll_never_loses_a_wakeup() {
+        let mailbox = Arc::new(Mailbox::new().unwrap());
+        let mut poll = Poll::new().unwrap();
+        let fd = mailbox.fd();
+        poll.registry()
+            .register(&mut SourceFd(&fd), Token(1), Interest::READABLE)
+            .unwrap();
+        const N: u64 = 200_000;
+        let sender = {
+            let mailbox = mailbox.clone();
+            std::thread::spawn(move || {
+                for i in 0..N {
+                    mailbox.send(Command::ActivateRead(i));
+                    if i % 64 == 0 {
+                        std::thread::yield_now();
+                    }
+                }
+            })
+        };
+        let mut events = Events::with_capacity(16);
+        let mut got = 0u64;
+        while got < N {
+            poll.poll(&mut events, Some(Duration::from_secs(2)))
+                .unwrap();
+            assert!(!events.is_empty(), "stalled after {got} commands");
+            got += mailbox.take().len() as u64;
+            if mailbox.is_signaled() {
+                got += mailbox.take().len() as u64;
+            }
+        }
+        sender.join().unwrap();
     }
 }

@@ -578,6 +578,7 @@ impl Core {
             options::RCVMORE => return options::put_int(out, i32::from(self.rcvmore)),
             options::FD => return options::put_int(out, self.mailbox.fd()),
             options::EVENTS => {
+                self.mailbox.settle();
                 self.process_commands()?;
                 let events = self.events();
                 return options::put_int(out, i32::from(events));
@@ -812,6 +813,9 @@ impl Socket {
     /// ZMQ_EVENTS: POLLIN and/or POLLOUT. ETERM once the context stopped.
     pub fn events(&self) -> Result<i16> {
         self.with_core(|core| {
+            // Pollers call this when ZMQ_FD was readable: a stray count
+            // must not keep it readable.
+            core.mailbox.settle();
             core.process_commands()?;
             Ok(core.events())
         })
