@@ -363,9 +363,14 @@ impl Session {
             any = true;
             if !frames.is_empty() {
                 self.inbound.extend(frames.drain(..));
-                // The pipe decides whether reading goes on.
-                conn.read_blocked =
-                    Self::deliver_to(&mut self.pipe, &mut self.inbound, &self.metadata);
+                // Frames that came with the handshake wait until it is
+                // processed: the socket must see the pipe attached (and
+                // the peer's id) before it sees messages. Then the pipe
+                // decides whether reading goes on.
+                if self.metadata.is_some() {
+                    conn.read_blocked =
+                        Self::deliver_to(&mut self.pipe, &mut self.inbound, &self.metadata);
+                }
             }
         }
         Ok(any)
@@ -707,6 +712,8 @@ impl Session {
         conn.stream.after_connect(&self.config);
         let fd = conn.stream.fd();
         conn.engine = Some(Engine::new(self.config.engine.clone(), now));
+        // Until this connection's handshake is done (see `read`).
+        self.metadata = None;
         if let Role::Connecting(c) = &mut self.role {
             c.connect_deadline = None;
             c.addrs.clear();
