@@ -164,6 +164,27 @@ static void check_endpoints (void *ctx)
     zmq_close (u);
 }
 
+/* What a peer sent before closing stays readable, even after asking
+ * ZMQ_EVENTS (which finds that nothing can be sent to it any more). */
+static void check_left_behind (void *ctx)
+{
+    void *a = zmq_socket (ctx, ZMQ_PAIR);
+    void *b = zmq_socket (ctx, ZMQ_PAIR);
+    char endpoint[64];
+    CHECK_EQ_INT (bind_inproc (a, endpoint, sizeof endpoint), 0);
+    CHECK_EQ_INT (zmq_connect (b, endpoint), 0);
+    CHECK_EQ_INT (zmq_send (b, "last", 4, ZMQ_SNDMORE), 4);
+    CHECK_EQ_INT (zmq_send (b, "words", 5, 0), 5);
+    zmq_close (b);
+    CHECK_EQ_INT (get_int (a, ZMQ_EVENTS) & ZMQ_POLLIN, ZMQ_POLLIN);
+    char buf[8];
+    CHECK_EQ_INT (zmq_recv (a, buf, sizeof buf, ZMQ_DONTWAIT), 4);
+    CHECK_EQ_INT (get_int (a, ZMQ_EVENTS) & ZMQ_POLLIN, ZMQ_POLLIN);
+    CHECK_EQ_INT (zmq_recv (a, buf, sizeof buf, ZMQ_DONTWAIT), 5);
+    CHECK_ERRNO (zmq_recv (a, buf, sizeof buf, ZMQ_DONTWAIT) < 0, EAGAIN);
+    zmq_close (a);
+}
+
 int main (void)
 {
     void *ctx = zmq_ctx_new ();
@@ -172,6 +193,7 @@ int main (void)
     check_multipart (ctx);
     check_round_robin_and_fair_queue (ctx);
     check_endpoints (ctx);
+    check_left_behind (ctx);
     CHECK_EQ_INT (zmq_ctx_term (ctx), 0);
     return test_result ("pair_pipeline");
 }

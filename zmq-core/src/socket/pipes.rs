@@ -90,16 +90,26 @@ impl Pipes {
         read
     }
 
-    /// Writes a frame to one pipe; a closed pipe is marked dead.
+    /// Writes a frame to one pipe (see [`Pipes::peer_gone`] for a pipe
+    /// found closed).
     pub fn write(&mut self, id: PipeId, msg: Msg) -> std::result::Result<(), (WriteError, Msg)> {
         let Some(pipe) = self.map.get_mut(&id) else {
             return Err((WriteError::Closed, msg));
         };
         let result = pipe.write(msg);
         if let Err((WriteError::Closed, _)) = result {
-            self.mark_dead(id);
+            self.peer_gone(id);
         }
         result
+    }
+
+    /// A write found the peer gone: the pipe is dead once what the peer
+    /// sent before leaving has been read too (a PAIR or DEALER still
+    /// receives it).
+    pub fn peer_gone(&mut self, id: PipeId) {
+        if self.map.get_mut(&id).is_none_or(|pipe| pipe.input_closed()) {
+            self.mark_dead(id);
+        }
     }
 
     pub fn check_read(&mut self, id: PipeId) -> bool {
@@ -123,7 +133,7 @@ impl Pipes {
             Ok(()) => true,
             Err(WriteError::Full) => false,
             Err(WriteError::Closed) => {
-                self.mark_dead(id);
+                self.peer_gone(id);
                 false
             }
         }

@@ -298,7 +298,7 @@ impl Router {
                 Some(Err(WriteError::Full)) if mandatory => return Err(Error::Again),
                 Some(Err(WriteError::Full)) => None,
                 Some(Err(WriteError::Closed)) | None => {
-                    pipes.mark_dead(pipe);
+                    pipes.peer_gone(pipe);
                     if mandatory {
                         return Err(Error::HostUnreachable);
                     }
