@@ -38,6 +38,10 @@ pub const IMMEDIATE: i32 = 39;
 pub const XPUB_VERBOSE: i32 = 40;
 pub const IPV6: i32 = 42;
 pub const MECHANISM: i32 = 43;
+pub const PLAIN_SERVER: i32 = 44;
+pub const PLAIN_USERNAME: i32 = 45;
+pub const PLAIN_PASSWORD: i32 = 46;
+pub const CURVE_SERVER: i32 = 47;
 pub const PROBE_ROUTER: i32 = 51;
 pub const REQ_CORRELATE: i32 = 52;
 pub const REQ_RELAXED: i32 = 53;
@@ -244,9 +248,11 @@ impl Options {
             AFFINITY => put(out, &self.affinity.to_ne_bytes()).map(Some),
             MAXMSGSIZE => put(out, &self.maxmsgsize.to_ne_bytes()).map(Some),
             ROUTING_ID => put(out, &self.routing_id).map(Some),
-            // No security mechanism yet: always NULL; the socket is not
+            // No security mechanism yet: always NULL (so not a PLAIN or
+            // CURVE server, and no PLAIN credentials); the socket is not
             // thread-safe in libzmq's sense (one thread at a time).
-            MECHANISM | THREAD_SAFE => put_int(out, 0).map(Some),
+            MECHANISM | PLAIN_SERVER | CURVE_SERVER | THREAD_SAFE => put_int(out, 0).map(Some),
+            PLAIN_USERNAME | PLAIN_PASSWORD => put(out, b"\0").map(Some),
             _ => Ok(None),
         }
     }
@@ -280,6 +286,13 @@ mod tests {
         let mut out = [0u8; 4];
         assert_eq!(o.get(IPV4ONLY, &mut out), Ok(Some(4)));
         assert_eq!(i32::from_ne_bytes(out), 1);
+        // The NULL mechanism: not a PLAIN or CURVE server, no credentials.
+        for option in [MECHANISM, PLAIN_SERVER, CURVE_SERVER] {
+            assert_eq!(o.get(option, &mut out), Ok(Some(4)));
+            assert_eq!(i32::from_ne_bytes(out), 0);
+        }
+        assert_eq!(o.get(PLAIN_USERNAME, &mut out), Ok(Some(1)));
+        assert_eq!(out[0], 0);
     }
 
     #[test]
