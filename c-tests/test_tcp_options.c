@@ -83,6 +83,27 @@ static void test_source_address (void)
     zmq_close (router);
 }
 
+/* A host name is resolved when connecting (and again at each reconnect). */
+static void test_host_name (void)
+{
+    void *pull = timed (ZMQ_PULL);
+    void *push = timed (ZMQ_PUSH);
+    CHECK_EQ_INT (zmq_bind (pull, "tcp://127.0.0.1:*"), 0);
+    char named[64];
+    snprintf (named, sizeof named, "tcp://localhost:%d", bound_port (pull));
+    CHECK_EQ_INT (zmq_connect (push, named), 0);
+    CHECK (exchange (push, pull));
+    /* A name that does not resolve is no error at zmq_connect (only its
+     * syntax is checked): messages queue for a connection that never
+     * comes. */
+    void *lost = timed (ZMQ_PUSH);
+    CHECK_EQ_INT (zmq_connect (lost, "tcp://no-such-host.invalid:5555"), 0);
+    CHECK_EQ_INT (zmq_send (lost, "x", 1, ZMQ_DONTWAIT), 1);
+    zmq_close (lost);
+    zmq_close (push);
+    zmq_close (pull);
+}
+
 /* Linux's abstract namespace: no file anywhere. */
 static void test_abstract_ipc (void)
 {
@@ -223,6 +244,7 @@ int main (void)
     REQUIRE (ctx);
     test_tcp_socket_options ();
     test_source_address ();
+    test_host_name ();
     test_abstract_ipc ();
     test_immediate ();
     test_handshake_interval ();
