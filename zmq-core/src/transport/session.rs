@@ -249,7 +249,6 @@ impl Session {
     pub fn timer(&mut self, cx: &mut Cx, now: Instant) {
         if self.lingering.flatten().is_some_and(|d| now >= d) {
             self.close(cx);
-            self.done = true;
             return;
         }
         if let Some(engine) = self.conn.as_mut().and_then(|c| c.engine.as_mut()) {
