@@ -8,28 +8,12 @@ use zmq_core::ctx::Context;
 use zmq_core::socket::{options, Socket, DONTWAIT, POLLIN, POLLOUT, SNDMORE};
 use zmq_core::{Error, Msg};
 
+mod common;
+use common::*;
+
 const PAIR: i32 = 0;
 const PULL: i32 = 7;
 const PUSH: i32 = 8;
-
-fn open(ctx: &Context, kind: i32) -> Socket {
-    let s = Socket::new();
-    s.open(ctx, kind).unwrap();
-    s
-}
-
-fn send(s: &Socket, data: &[u8], flags: i32) -> Result<(), Error> {
-    let mut msg = Msg::from_slice(data).unwrap();
-    s.send(&mut msg, flags)
-}
-
-fn recv(s: &Socket, flags: i32) -> Result<Vec<u8>, Error> {
-    s.recv(flags).map(|m| m.as_slice().to_vec())
-}
-
-fn set_int(s: &Socket, option: i32, value: i32) {
-    s.set_option(option, &value.to_ne_bytes()).unwrap();
-}
 
 #[test]
 fn pair_talks_both_ways() {

@@ -9,37 +9,15 @@ use std::time::Duration;
 
 use zmq_core::ctx::Context;
 use zmq_core::socket::{options, Socket, DONTWAIT, POLLIN, POLLOUT, SNDMORE};
-use zmq_core::{Error, Msg};
+use zmq_core::Error;
+
+mod common;
+use common::*;
 
 const PUB: i32 = 1;
 const SUB: i32 = 2;
 const XPUB: i32 = 9;
 const XSUB: i32 = 10;
-
-fn open(ctx: &Context, kind: i32) -> Socket {
-    let s = Socket::new();
-    s.open(ctx, kind).unwrap();
-    s
-}
-
-fn send(s: &Socket, data: &[u8], flags: i32) -> Result<(), Error> {
-    let mut msg = Msg::from_slice(data).unwrap();
-    s.send(&mut msg, flags)
-}
-
-fn recv(s: &Socket, flags: i32) -> Result<Vec<u8>, Error> {
-    s.recv(flags).map(|m| m.as_slice().to_vec())
-}
-
-fn set_int(s: &Socket, option: i32, value: i32) {
-    s.set_option(option, &value.to_ne_bytes()).unwrap();
-}
-
-fn get_int(s: &Socket, option: i32) -> i32 {
-    let mut out = [0u8; 4];
-    assert_eq!(s.get_option(option, &mut out), Ok(4));
-    i32::from_ne_bytes(out)
-}
 
 fn subscribe(s: &Socket, topic: &[u8]) {
     s.set_option(options::SUBSCRIBE, topic).unwrap();
@@ -65,13 +43,6 @@ fn recv_message(s: &Socket) -> Vec<(Vec<u8>, bool)> {
             return frames;
         }
     }
-}
-
-fn close_all(ctx: Context, sockets: impl IntoIterator<Item = Socket>) {
-    for s in sockets {
-        s.close().unwrap();
-    }
-    ctx.terminate().unwrap();
 }
 
 #[test]

@@ -6,77 +6,15 @@ use std::time::{Duration, Instant};
 
 use zmq_core::ctx::Context;
 use zmq_core::socket::{options, Socket, DONTWAIT, POLLIN, POLLOUT, SNDMORE};
-use zmq_core::{Error, Msg};
+use zmq_core::Error;
+
+mod common;
+use common::*;
 
 const REQ: i32 = 3;
 const REP: i32 = 4;
 const DEALER: i32 = 5;
 const ROUTER: i32 = 6;
-
-fn open(ctx: &Context, kind: i32) -> Socket {
-    let s = Socket::new();
-    s.open(ctx, kind).unwrap();
-    s
-}
-
-fn send(s: &Socket, data: &[u8], flags: i32) -> Result<(), Error> {
-    let mut msg = Msg::from_slice(data).unwrap();
-    s.send(&mut msg, flags)
-}
-
-fn recv(s: &Socket, flags: i32) -> Result<Vec<u8>, Error> {
-    s.recv(flags).map(|m| m.as_slice().to_vec())
-}
-
-/// Sends a whole message.
-fn send_all(s: &Socket, frames: &[&[u8]]) -> Result<(), Error> {
-    for (i, frame) in frames.iter().enumerate() {
-        let flags = if i + 1 < frames.len() { SNDMORE } else { 0 };
-        send(s, frame, flags)?;
-    }
-    Ok(())
-}
-
-/// Receives a whole message.
-fn recv_all(s: &Socket, flags: i32) -> Result<Vec<Vec<u8>>, Error> {
-    let mut frames = Vec::new();
-    loop {
-        let msg = s.recv(flags)?;
-        frames.push(msg.as_slice().to_vec());
-        if !msg.more() {
-            return Ok(frames);
-        }
-    }
-}
-
-fn set_int(s: &Socket, option: i32, value: i32) {
-    s.set_option(option, &value.to_ne_bytes()).unwrap();
-}
-
-fn get_int(s: &Socket, option: i32) -> i32 {
-    let mut out = [0u8; 4];
-    s.get_option(option, &mut out).unwrap();
-    i32::from_ne_bytes(out)
-}
-
-fn close_all(ctx: Context, sockets: Vec<Socket>) {
-    for s in sockets {
-        s.close().unwrap();
-    }
-    ctx.terminate().unwrap();
-}
-
-/// Retries `f` for up to a second (for effects that travel as commands).
-fn eventually(mut f: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + Duration::from_secs(1);
-    while Instant::now() < deadline {
-        if f() {
-            return true;
-        }
-        thread::sleep(Duration::from_millis(5));
-    }
-    false
-}
 
 #[test]
 fn req_rep_take_strict_turns() {
