@@ -637,6 +637,47 @@ static void test_flow_control (const char *transport)
     zmq_close (pull);
 }
 
+/* One ROUTER, many DEALERs on their own connections: each is told apart
+ * and answered. */
+static void test_many_peers (const char *transport)
+{
+    enum { PEERS = 100 };
+    void *router = socket_with_timeout (ZMQ_ROUTER);
+    char endpoint[256];
+    REQUIRE_VOID (bind_fresh (router, transport, endpoint, sizeof endpoint) == 0);
+    void *dealers[PEERS];
+    for (int i = 0; i < PEERS; i++) {
+        dealers[i] = socket_with_timeout (ZMQ_DEALER);
+        char id[8];
+        snprintf (id, sizeof id, "d%d", i);
+        zmq_setsockopt (dealers[i], ZMQ_ROUTING_ID, id, strlen (id));
+        zmq_connect (dealers[i], endpoint);
+        zmq_send (dealers[i], id, strlen (id), 0);
+    }
+    int answered = 0;
+    for (int i = 0; i < PEERS; i++) {
+        char id[16], body[16];
+        int n = zmq_recv (router, id, sizeof id, 0);
+        int m = zmq_recv (router, body, sizeof body, 0);
+        if (n <= 0 || m != n || memcmp (id, body, (size_t) n) != 0)
+            break;
+        zmq_send (router, id, (size_t) n, ZMQ_SNDMORE);
+        zmq_send (router, body, (size_t) m, 0);
+        answered++;
+    }
+    CHECK_EQ_INT (answered, PEERS);
+    int back = 0;
+    for (int i = 0; i < PEERS; i++) {
+        char want[8], got[8];
+        snprintf (want, sizeof want, "d%d", i);
+        int n = zmq_recv (dealers[i], got, sizeof got, 0);
+        back += n == (int) strlen (want) && memcmp (got, want, (size_t) n) == 0;
+        zmq_close (dealers[i]);
+    }
+    CHECK_EQ_INT (back, PEERS);
+    zmq_close (router);
+}
+
 /* Messages sent just before zmq_close are delivered within the linger, by
  * the context's termination. */
 static void *linger_sender (void *endpoint)
@@ -688,6 +729,7 @@ int main (void)
         test_incompatible_types (tr);
         test_heartbeats (tr);
         test_flow_control (tr);
+        test_many_peers (tr);
         test_linger_delivers (tr);
     }
     test_endpoints ();
