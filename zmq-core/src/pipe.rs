@@ -100,6 +100,17 @@ pub struct Flow {
     pub conflate: bool,
 }
 
+impl Flow {
+    /// A plain queue of `hwm` messages (0: no limit), for the tests.
+    #[cfg(test)]
+    pub(crate) fn queue(hwm: u64) -> Flow {
+        Flow {
+            hwm,
+            conflate: false,
+        }
+    }
+}
+
 fn lane(flow: Flow) -> (Out, In) {
     if flow.conflate {
         let cell = Arc::new(Mutex::new(Latest {
@@ -402,16 +413,9 @@ mod tests {
         }
     }
 
-    fn flow(hwm: u64) -> Flow {
-        Flow {
-            hwm,
-            conflate: false,
-        }
-    }
-
     #[test]
     fn messages_arrive_in_order() {
-        let (mut a, mut b) = pair(flow(0), flow(0));
+        let (mut a, mut b) = pair(Flow::queue(0), Flow::queue(0));
         for i in 0..100u8 {
             a.write(msg(&[i], false)).unwrap();
         }
@@ -425,7 +429,7 @@ mod tests {
 
     #[test]
     fn multipart_messages_appear_whole() {
-        let (mut a, mut b) = pair(flow(0), flow(0));
+        let (mut a, mut b) = pair(Flow::queue(0), Flow::queue(0));
         a.write(msg(b"1", true)).unwrap();
         a.write(msg(b"2", true)).unwrap();
         assert!(!b.check_read());
@@ -441,7 +445,7 @@ mod tests {
 
     #[test]
     fn writer_stops_at_the_high_water_mark_and_resumes() {
-        let (mut a, mut b) = pair(flow(4), flow(0));
+        let (mut a, mut b) = pair(Flow::queue(4), Flow::queue(0));
         for _ in 0..4 {
             a.write(msg(b"x", false)).unwrap();
         }
@@ -449,7 +453,7 @@ mod tests {
         let (e, _) = a.write(msg(b"x", false)).unwrap_err();
         assert_eq!(e, WriteError::Full);
         // A started multipart message is completed regardless.
-        let (mut c, mut d) = pair(flow(1), flow(0));
+        let (mut c, mut d) = pair(Flow::queue(1), Flow::queue(0));
         c.write(msg(b"1", true)).unwrap();
         c.write(msg(b"2", false)).unwrap();
         assert!(c.write(msg(b"3", false)).is_err());
@@ -465,7 +469,7 @@ mod tests {
     fn wakeups_go_to_the_sleeping_side_only() {
         let reader_box = Arc::new(Mailbox::new().unwrap());
         let writer_box = Arc::new(Mailbox::new().unwrap());
-        let (mut a, mut b) = pair(flow(2), flow(0));
+        let (mut a, mut b) = pair(Flow::queue(2), Flow::queue(0));
         a.attach(writer_box.clone());
         b.attach(reader_box.clone());
         // A new pipe's reader starts asleep: the first message wakes it,
@@ -490,7 +494,7 @@ mod tests {
 
     #[test]
     fn close_keeps_sent_messages_unless_discarded() {
-        let (mut a, mut b) = pair(flow(0), flow(0));
+        let (mut a, mut b) = pair(Flow::queue(0), Flow::queue(0));
         a.write(msg(b"kept", false)).unwrap();
         a.close(false);
         assert_eq!(read_bytes(&mut b), Some(b"kept".to_vec()));
@@ -499,7 +503,7 @@ mod tests {
         let (e, _) = b.write(msg(b"lost", false)).unwrap_err();
         assert_eq!(e, WriteError::Closed);
 
-        let (mut c, mut d) = pair(flow(0), flow(0));
+        let (mut c, mut d) = pair(Flow::queue(0), Flow::queue(0));
         c.write(msg(b"dropped", false)).unwrap();
         c.close(true);
         assert!(matches!(d.read(), Read::Closed));
@@ -512,7 +516,7 @@ mod tests {
                 hwm: 1,
                 conflate: true,
             },
-            flow(0),
+            Flow::queue(0),
         );
         for i in 0..10u8 {
             a.write(msg(&[i], false)).unwrap();
@@ -523,7 +527,7 @@ mod tests {
 
     #[test]
     fn threads_pass_many_messages_without_loss() {
-        let (mut a, mut b) = pair(flow(100), flow(0));
+        let (mut a, mut b) = pair(Flow::queue(100), Flow::queue(0));
         let writer_box = Arc::new(Mailbox::new().unwrap());
         let reader_box = Arc::new(Mailbox::new().unwrap());
         a.attach(writer_box.clone());

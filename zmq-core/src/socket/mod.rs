@@ -410,13 +410,7 @@ impl Core {
         };
         let given = endpoint.to_owned();
         let name = resolved.clone();
-        let fd = {
-            use std::os::fd::AsRawFd;
-            match &socket {
-                ListenSocket::Tcp(s) => s.as_raw_fd(),
-                ListenSocket::Ipc(s) => s.as_raw_fd(),
-            }
-        };
+        let fd = socket.fd();
         io.call(move |reactor| {
             let (token, listener) = Listener::new(
                 &mut reactor.cx,
@@ -436,8 +430,7 @@ impl Core {
             resolved: resolved.clone(),
             io,
         });
-        self.monitors
-            .event(monitor::LISTENING, fd as u32, &resolved);
+        self.monitors.event(monitor::LISTENING, fd, &resolved);
         self.last_endpoint = resolved;
         Ok(())
     }

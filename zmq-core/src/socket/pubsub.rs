@@ -578,13 +578,6 @@ mod tests {
     use super::*;
     use crate::pipe::{pair, Flow, PipeEnd};
 
-    fn flow(hwm: u64) -> Flow {
-        Flow {
-            hwm,
-            conflate: false,
-        }
-    }
-
     fn msg(data: &[u8], more: bool) -> Msg {
         let mut m = Msg::from_slice(data).unwrap();
         m.set_more(more);
@@ -633,7 +626,7 @@ mod tests {
         /// Attaches a pipe whose peer has already sent `early`. `hwm`
         /// limits the pattern's outgoing direction.
         fn plug(&mut self, hwm: u64, early: &[&[u8]]) -> Peer {
-            let (ours, mut end) = pair(flow(hwm), flow(0));
+            let (ours, mut end) = pair(Flow::queue(hwm), Flow::queue(0));
             for frame in early {
                 end.write(msg(frame, false)).unwrap();
             }
@@ -1231,7 +1224,7 @@ mod tests {
     fn xsub_to_xpub_round_trip() {
         let mut xpub = xpub_with(&[]);
         let mut xsub = Rig::new(SubSocket::xsub());
-        let (pub_end, sub_end) = pair(flow(0), flow(0));
+        let (pub_end, sub_end) = pair(Flow::queue(0), Flow::queue(0));
         let (pub_id, sub_id) = (pub_end.id(), sub_end.id());
         xsub.pipes.insert(sub_end);
         xsub.pattern.attach(sub_id, &mut xsub.pipes);

@@ -818,13 +818,6 @@ mod tests {
     use crate::mailbox::Mailbox;
     use crate::pipe::{pair, Flow, Read};
 
-    fn flow(hwm: u64) -> Flow {
-        Flow {
-            hwm,
-            conflate: false,
-        }
-    }
-
     fn int(v: i32) -> [u8; 4] {
         v.to_ne_bytes()
     }
@@ -868,7 +861,7 @@ mod tests {
         attached: bool,
         hwm: u64,
     ) -> Peer {
-        let (mine, theirs) = pair(flow(hwm), flow(hwm));
+        let (mine, theirs) = pair(Flow::queue(hwm), Flow::queue(hwm));
         theirs.set_routing_id(routing_id);
         if attached {
             theirs.attach(Arc::new(Mailbox::new().unwrap()));

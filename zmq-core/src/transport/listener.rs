@@ -16,6 +16,18 @@ pub enum ListenSocket {
     Ipc(mio::net::UnixListener),
 }
 
+impl ListenSocket {
+    /// The file descriptor, as monitor events report it.
+    pub fn fd(&self) -> u32 {
+        use std::os::fd::AsRawFd;
+        let fd = match self {
+            ListenSocket::Tcp(s) => s.as_raw_fd(),
+            ListenSocket::Ipc(s) => s.as_raw_fd(),
+        };
+        fd as u32
+    }
+}
+
 pub struct Listener {
     token: Token,
     config: Arc<SessionConfig>,
@@ -58,15 +70,6 @@ impl Listener {
                 done: false,
             },
         ))
-    }
-
-    fn fd(&self) -> u32 {
-        use std::os::fd::AsRawFd;
-        let fd = match &self.socket {
-            ListenSocket::Tcp(s) => s.as_raw_fd(),
-            ListenSocket::Ipc(s) => s.as_raw_fd(),
-        };
-        fd as u32
     }
 
     pub fn socket_id(&self) -> u64 {
@@ -113,7 +116,7 @@ impl Listener {
     }
 
     pub fn close(&mut self, cx: &mut Cx) {
-        let fd = self.fd();
+        let fd = self.socket.fd();
         self.config
             .monitors
             .event(crate::monitor::CLOSED, fd, &self.endpoint);
