@@ -440,7 +440,7 @@ impl Session {
                         self.skip_rest = msg.more();
                         continue;
                     }
-                    if self.config.raw_notify.is_some() && msg.is_empty() {
+                    if self.config.engine.raw && msg.is_empty() {
                         // ZMQ_STREAM: an empty message closes the
                         // connection once what came before is written.
                         self.hang_up = true;
