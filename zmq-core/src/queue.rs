@@ -94,8 +94,10 @@ struct Shared {
     hwm: AtomicU64,
     /// A chunk the reader finished, for the writer to reuse.
     spare: AtomicPtr<Chunk>,
-    writer: UnsafeCell<WriterState>,
-    reader: UnsafeCell<ReaderState>,
+    /// Each side's private state, on its own cache lines: the two sides
+    /// update them on every frame.
+    writer: Padded<UnsafeCell<WriterState>>,
+    reader: Padded<UnsafeCell<ReaderState>>,
 }
 
 // SAFETY: the atomics are shared; `writer` is only touched through the one
@@ -116,22 +118,22 @@ pub fn channel(hwm: u64) -> (Writer, Reader) {
         consumed: Padded(AtomicU64::new(0)),
         hwm: AtomicU64::new(hwm),
         spare: AtomicPtr::new(ptr::null_mut()),
-        writer: UnsafeCell::new(WriterState {
+        writer: Padded(UnsafeCell::new(WriterState {
             tail: first,
             index: 0,
             frames: 0,
             published: 0,
             flushed: 0,
             messages: 0,
-        }),
-        reader: UnsafeCell::new(ReaderState {
+        })),
+        reader: Padded(UnsafeCell::new(ReaderState {
             head: first,
             index: 0,
             frames: 0,
             visible: 0,
             messages: 0,
             reported: 0,
-        }),
+        })),
     });
     (
         Writer {
@@ -151,8 +153,8 @@ impl Drop for Shared {
     fn drop(&mut self) {
         // Both ends are gone: drop every frame written and not read, then
         // free the chunks.
-        let reader = self.reader.get_mut();
-        let writer = self.writer.get_mut();
+        let reader = self.reader.0.get_mut();
+        let writer = self.writer.0.get_mut();
         let mut chunk = reader.head;
         let mut index = reader.index;
         for _ in reader.frames..writer.frames {
@@ -202,7 +204,7 @@ impl Writer {
         let shared = &*self.shared;
         // SAFETY: only this Writer (unique, `&mut self`) touches the writer
         // state while it lives.
-        (shared, unsafe { &mut *shared.writer.get() })
+        (shared, unsafe { &mut *shared.writer.0.get() })
     }
 
     pub fn set_hwm(&self, hwm: u64) {
@@ -319,7 +321,7 @@ impl Reader {
         let shared = &*self.shared;
         // SAFETY: only this Reader (unique, `&mut self`) touches the reader
         // state while it lives.
-        (shared, unsafe { &mut *shared.reader.get() })
+        (shared, unsafe { &mut *shared.reader.0.get() })
     }
 
     /// Takes the next frame. Returns the frame and whether the writer must
