@@ -25,6 +25,8 @@ use std::sync::Arc;
 use crate::error::{Error, Result};
 use crate::metadata::Metadata;
 
+mod pool;
+
 /// Bytes a message carries without allocating.
 pub const INLINE_CAPACITY: usize = 40;
 
@@ -148,23 +150,26 @@ impl Msg {
 
     /// # Safety
     /// Without `zeroed`, the bytes must be written before they are read.
+    #[inline]
     unsafe fn allocate(len: usize, zeroed: bool) -> Result<Msg> {
-        let mut msg = Msg::new();
         if len <= INLINE_CAPACITY {
+            let mut msg = Msg::new();
             // Inline bytes are always zeroed: Msg::new cleared them.
             msg.inline_len = len as u8;
             return Ok(msg);
         }
-        let size = OWNED_DATA_OFFSET.checked_add(len).ok_or(Error::NoMemory)?;
-        let layout = Layout::from_size_align(size, OWNED_ALIGN).map_err(|_| Error::NoMemory)?;
+        // SAFETY: forwarded to the caller.
+        unsafe { Msg::allocate_external(len, zeroed) }
+    }
+
+    /// # Safety
+    /// As [`Msg::allocate`].
+    #[inline(never)]
+    unsafe fn allocate_external(len: usize, zeroed: bool) -> Result<Msg> {
+        let mut msg = Msg::new();
+        let layout = pool::layout_for(len).ok_or(Error::NoMemory)?;
         // SAFETY: the layout has a non-zero size (it includes the header).
-        let block = unsafe {
-            if zeroed {
-                alloc::alloc_zeroed(layout)
-            } else {
-                alloc::alloc(layout)
-            }
-        };
+        let block = unsafe { pool::allocate(layout, zeroed) };
         if block.is_null() {
             return Err(Error::NoMemory);
         }
@@ -491,7 +496,7 @@ impl Drop for Msg {
         // header or the bytes; each branch frees them the way they were made.
         unsafe {
             match ptr::read(ptr::addr_of!((*header).release)) {
-                Release::Owned(layout) => alloc::dealloc(header.cast::<u8>(), layout),
+                Release::Owned(layout) => pool::free(header.cast::<u8>(), layout),
                 Release::Caller { free, hint } => {
                     alloc::dealloc(header.cast::<u8>(), Layout::new::<Shared>());
                     free(external.data.cast::<c_void>(), hint);
