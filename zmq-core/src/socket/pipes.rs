@@ -30,9 +30,15 @@ impl Hasher for IdHasher {
     }
 }
 
+/// Sockets with up to this many pipes find one by scanning them, which is
+/// cheaper than hashing; larger ones use the index.
+const SCAN_LIMIT: usize = 8;
+
 #[derive(Default)]
 pub struct Pipes {
-    map: HashMap<PipeId, PipeEnd, BuildHasherDefault<IdHasher>>,
+    ends: Vec<PipeEnd>,
+    /// Where each pipe is in `ends`.
+    index: HashMap<PipeId, usize, BuildHasherDefault<IdHasher>>,
     /// Pipes found closed by a read or write; the socket removes them and
     /// tells the pattern after the call.
     dead: Vec<PipeId>,
@@ -40,27 +46,45 @@ pub struct Pipes {
 
 impl Pipes {
     pub fn insert(&mut self, pipe: PipeEnd) {
-        self.map.insert(pipe.id(), pipe);
+        if let Some(old) = self.remove(pipe.id()) {
+            drop(old);
+        }
+        self.index.insert(pipe.id(), self.ends.len());
+        self.ends.push(pipe);
+    }
+
+    fn position(&self, id: PipeId) -> Option<usize> {
+        if self.ends.len() <= SCAN_LIMIT {
+            self.ends.iter().position(|pipe| pipe.id() == id)
+        } else {
+            self.index.get(&id).copied()
+        }
     }
 
     pub fn get(&mut self, id: PipeId) -> Option<&mut PipeEnd> {
-        self.map.get_mut(&id)
+        let at = self.position(id)?;
+        self.ends.get_mut(at)
     }
 
     pub fn remove(&mut self, id: PipeId) -> Option<PipeEnd> {
-        self.map.remove(&id)
+        let at = self.index.remove(&id)?;
+        let pipe = self.ends.swap_remove(at);
+        if let Some(moved) = self.ends.get(at) {
+            self.index.insert(moved.id(), at);
+        }
+        Some(pipe)
     }
 
     pub fn ids(&self) -> Vec<PipeId> {
-        self.map.keys().copied().collect()
+        self.ends.iter().map(PipeEnd::id).collect()
     }
 
     pub fn len(&self) -> usize {
-        self.map.len()
+        self.ends.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
+        self.ends.is_empty()
     }
 
     /// Marks a pipe as finished; the socket reaps it after the call.
@@ -80,7 +104,7 @@ impl Pipes {
 
     /// Reads a frame from one pipe; a closed pipe is marked dead.
     pub fn read(&mut self, id: PipeId) -> Read {
-        let Some(pipe) = self.map.get_mut(&id) else {
+        let Some(pipe) = self.get(id) else {
             return Read::Closed;
         };
         let read = pipe.read();
@@ -93,7 +117,7 @@ impl Pipes {
     /// Writes a frame to one pipe (see [`Pipes::peer_gone`] for a pipe
     /// found closed).
     pub fn write(&mut self, id: PipeId, msg: Msg) -> std::result::Result<(), (WriteError, Msg)> {
-        let Some(pipe) = self.map.get_mut(&id) else {
+        let Some(pipe) = self.get(id) else {
             return Err((WriteError::Closed, msg));
         };
         let result = pipe.write(msg);
@@ -107,13 +131,13 @@ impl Pipes {
     /// sent before leaving has been read too (a PAIR or DEALER still
     /// receives it).
     pub fn peer_gone(&mut self, id: PipeId) {
-        if self.map.get_mut(&id).is_none_or(|pipe| pipe.input_closed()) {
+        if self.get(id).is_none_or(|pipe| pipe.input_closed()) {
             self.mark_dead(id);
         }
     }
 
     pub fn check_read(&mut self, id: PipeId) -> bool {
-        let Some(pipe) = self.map.get_mut(&id) else {
+        let Some(pipe) = self.get(id) else {
             return false;
         };
         if pipe.check_read() {
@@ -126,7 +150,7 @@ impl Pipes {
     }
 
     pub fn check_write(&mut self, id: PipeId) -> bool {
-        let Some(pipe) = self.map.get_mut(&id) else {
+        let Some(pipe) = self.get(id) else {
             return false;
         };
         match pipe.check_write() {
