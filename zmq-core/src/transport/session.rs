@@ -335,12 +335,11 @@ impl Session {
             return Ok(false);
         };
         let mut any = false;
-        let mut frames = Vec::new();
         while !conn.read_blocked && self.inbound.is_empty() {
             let result = match engine.body_target() {
                 Some(target) if target.len() >= DIRECT_READ_MIN => match conn.stream.read(target) {
                     Ok(0) => return Err(()),
-                    Ok(n) => engine.commit(n, now, &mut frames).map(|()| n),
+                    Ok(n) => engine.commit(n, now, &mut self.inbound).map(|()| n),
                     Err(e) if io_failed(&e) => return Err(()),
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                     Err(_) => break,
@@ -348,7 +347,7 @@ impl Session {
                 _ => match conn.stream.read(&mut cx.read_buf) {
                     Ok(0) => return Err(()),
                     Ok(n) => engine
-                        .input(&cx.read_buf[..n], now, &mut frames)
+                        .input(&cx.read_buf[..n], now, &mut self.inbound)
                         .map(|()| n),
                     Err(e) if io_failed(&e) => return Err(()),
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -360,8 +359,7 @@ impl Session {
                 return Err(());
             }
             any = true;
-            if !frames.is_empty() {
-                self.inbound.extend(frames.drain(..));
+            if !self.inbound.is_empty() {
                 // Frames that came with the handshake wait until it is
                 // processed: the socket must see the pipe attached (and
                 // the peer's id) before it sees messages. Then the pipe

@@ -337,7 +337,7 @@ impl Engine {
         &mut self,
         n: usize,
         now: Instant,
-        out: &mut Vec<Msg>,
+        out: &mut VecDeque<Msg>,
     ) -> Result<(), EngineError> {
         self.traffic();
         if let Some(msg) = self.decoder.commit(n) {
@@ -353,7 +353,7 @@ impl Engine {
         &mut self,
         data: &[u8],
         now: Instant,
-        out: &mut Vec<Msg>,
+        out: &mut VecDeque<Msg>,
     ) -> Result<(), EngineError> {
         if self.phase == Phase::Failed {
             return Err(EngineError::Protocol(ZmtpError::BadGreeting));
@@ -369,7 +369,7 @@ impl Engine {
         &mut self,
         mut data: &[u8],
         now: Instant,
-        out: &mut Vec<Msg>,
+        out: &mut VecDeque<Msg>,
     ) -> Result<(), EngineError> {
         if !data.is_empty() {
             self.traffic();
@@ -377,7 +377,7 @@ impl Engine {
         if self.config.raw {
             // Each chunk read is a message.
             if !data.is_empty() {
-                out.push(Msg::from_slice(data).map_err(|_| ZmtpError::NoMemory)?);
+                out.push_back(Msg::from_slice(data).map_err(|_| ZmtpError::NoMemory)?);
             }
             return Ok(());
         }
@@ -406,6 +406,14 @@ impl Engine {
                 }
                 continue;
             }
+            if self.phase == Phase::Active {
+                // The common case: a run of whole short data frames.
+                let used = self.decoder.decode_short_data(data, out)?;
+                data = &data[used..];
+                if data.is_empty() {
+                    break;
+                }
+            }
             let (used, msg) = self.decoder.decode(data)?;
             data = &data[used..];
             if let Some(msg) = msg {
@@ -421,7 +429,7 @@ impl Engine {
         &mut self,
         peer: PeerGreeting,
         now: Instant,
-        out: &mut Vec<Msg>,
+        out: &mut VecDeque<Msg>,
     ) -> Result<(), EngineError> {
         self.version = peer.version();
         match peer {
@@ -477,7 +485,12 @@ impl Engine {
         matches!(self.our_name, "REQ" | "DEALER" | "ROUTER")
     }
 
-    fn frame(&mut self, msg: Msg, now: Instant, out: &mut Vec<Msg>) -> Result<(), EngineError> {
+    fn frame(
+        &mut self,
+        msg: Msg,
+        now: Instant,
+        out: &mut VecDeque<Msg>,
+    ) -> Result<(), EngineError> {
         match self.phase {
             Phase::Ready => {
                 if !msg.is_command() {
@@ -501,13 +514,13 @@ impl Engine {
                 );
                 if self.version == Version::V1_0 && self.publisher {
                     // A 1.0 subscriber sends no subscriptions: it gets all.
-                    out.push(Msg::from_slice(&[1]).map_err(|_| ZmtpError::NoMemory)?);
+                    out.push_back(Msg::from_slice(&[1]).map_err(|_| ZmtpError::NoMemory)?);
                 }
                 Ok(())
             }
             Phase::Active if msg.is_command() => self.command(&msg, now, out),
             Phase::Active => {
-                out.push(msg);
+                out.push_back(msg);
                 Ok(())
             }
             Phase::Greeting | Phase::Failed => Err(ZmtpError::UnexpectedCommand.into()),
@@ -540,7 +553,12 @@ impl Engine {
         }
     }
 
-    fn command(&mut self, msg: &Msg, now: Instant, out: &mut Vec<Msg>) -> Result<(), EngineError> {
+    fn command(
+        &mut self,
+        msg: &Msg,
+        now: Instant,
+        out: &mut VecDeque<Msg>,
+    ) -> Result<(), EngineError> {
         match Command::from_msg(msg)? {
             Command::Ping { ttl, context } => {
                 let pong = Command::pong_for(&context).to_msg()?;
@@ -555,7 +573,7 @@ impl Engine {
                 let mut body = Vec::with_capacity(topic.len() + 1);
                 body.push(u8::from(subscribe));
                 body.extend_from_slice(&topic);
-                out.push(Msg::from_slice(&body).map_err(|_| ZmtpError::NoMemory)?);
+                out.push_back(Msg::from_slice(&body).map_err(|_| ZmtpError::NoMemory)?);
             }
             Command::Error { reason } => return Err(EngineError::Refused(reason)),
             Command::Ready(_) => return Err(ZmtpError::UnexpectedCommand.into()),
@@ -728,8 +746,8 @@ mod tests {
         b: &mut Engine,
         chunk: usize,
         now: Instant,
-    ) -> Result<(Vec<Msg>, Vec<Msg>), EngineError> {
-        let (mut at_a, mut at_b) = (Vec::new(), Vec::new());
+    ) -> Result<(VecDeque<Msg>, VecDeque<Msg>), EngineError> {
+        let (mut at_a, mut at_b) = (VecDeque::new(), VecDeque::new());
         loop {
             let to_b = take_output(a);
             let to_a = take_output(b);
@@ -827,7 +845,7 @@ mod tests {
         assert_eq!(&wire[..3], b"\x04\x0f\x09");
         assert_eq!(&wire[3..17], b"SUBSCRIBEtopic");
         assert_eq!(&wire[17..20], b"\x04\x0c\x06");
-        let mut got = Vec::new();
+        let mut got = VecDeque::new();
         publisher.input(&wire, now, &mut got).unwrap();
         let bodies: Vec<_> = got.iter().map(|m| m.as_slice().to_vec()).collect();
         assert_eq!(bodies, [b"\x01topic".to_vec(), b"\x00topic".to_vec()]);
@@ -842,7 +860,7 @@ mod tests {
         let mut greeting = Greeting::new(Mechanism::Null, false);
         greeting.minor = 0;
         let peer_greeting = greeting.encode(0);
-        let mut got = Vec::new();
+        let mut got = VecDeque::new();
         sub.input(&peer_greeting[..10], now, &mut got).unwrap();
         assert_eq!(take_output(&mut sub), [3]);
         sub.input(&peer_greeting[10..], now, &mut got).unwrap();
@@ -871,7 +889,7 @@ mod tests {
         let now = Instant::now();
         let mut dealer = Engine::new(config(DEALER, b"me"), now);
         take_output(&mut dealer);
-        let mut got = Vec::new();
+        let mut got = VecDeque::new();
         // Signature, revision 1, socket type ROUTER (6), identity frame "you".
         let mut peer = signature(1).to_vec();
         peer.extend_from_slice(&[1, 6]);
@@ -897,7 +915,7 @@ mod tests {
         let now = Instant::now();
         let mut publisher = Engine::new(config(PUB, b"id"), now);
         assert_eq!(take_output(&mut publisher), signature(3));
-        let mut got = Vec::new();
+        let mut got = VecDeque::new();
         // A 1.0 peer's identity frame: length 1 (flags only), flags 0.
         // Then a message "hi": length 3, flags 0.
         publisher
@@ -965,7 +983,7 @@ mod tests {
                 let mut config = config(DEALER, b"");
                 config.max_msg_size = 1 << 20;
                 let mut e = Engine::new(config, now);
-                let mut got = Vec::new();
+                let mut got = VecDeque::new();
                 let result = case
                     .chunks(chunk)
                     .try_for_each(|c| e.input(c, now, &mut got));
@@ -979,13 +997,13 @@ mod tests {
             let len = rng.below(200);
             let bytes = rng.bytes(len);
             let mut e = Engine::new(config(ROUTER, b""), now);
-            let mut got = Vec::new();
+            let mut got = VecDeque::new();
             let _ = e.input(&bytes, now, &mut got);
         }
         let mut strict = config(DEALER, b"");
         strict.accept_legacy = false;
         let mut e = Engine::new(strict, now);
-        assert!(e.input(b"\x01\x00", now, &mut Vec::new()).is_err());
+        assert!(e.input(b"\x01\x00", now, &mut VecDeque::new()).is_err());
     }
 
     #[test]
@@ -994,7 +1012,7 @@ mod tests {
         let mut a = Engine::new(config(DEALER, b""), now);
         let mut b = Engine::new(config(DEALER, b""), now);
         shuttle(&mut a, &mut b, 1000, now).unwrap();
-        let mut got = Vec::new();
+        let mut got = VecDeque::new();
         // Announce 1 GiB, send 1 MiB of it.
         let mut header = vec![0x02];
         header.extend_from_slice(&(1u64 << 30).to_be_bytes());
@@ -1022,7 +1040,7 @@ mod tests {
         a.on_timer(t0 + ms(100)).unwrap();
         let ping = take_output(&mut a);
         assert_eq!(ping, b"\x04\x07\x04PING\x00\x05");
-        let mut got = Vec::new();
+        let mut got = VecDeque::new();
         b.input(&ping, t0 + ms(100), &mut got).unwrap();
         assert!(got.is_empty());
         // b must hear from a within the TTL (0.5 s).
@@ -1066,14 +1084,14 @@ mod tests {
                 break;
             }
             wire.extend_from_slice(&to_probe);
-            probe.input(&to_probe, now, &mut Vec::new()).unwrap();
-            peer.input(&to_peer, now, &mut Vec::new()).unwrap();
+            probe.input(&to_probe, now, &mut VecDeque::new()).unwrap();
+            peer.input(&to_peer, now, &mut VecDeque::new()).unwrap();
         }
         peer.send(msg(b"data", false));
         wire.extend_from_slice(&take_output(&mut peer));
         for cut in 0..wire.len() {
             let mut e = Engine::new(config(DEALER, b"x"), now);
-            let mut got = Vec::new();
+            let mut got = VecDeque::new();
             e.input(&wire[..cut], now, &mut got).unwrap();
             assert!(got.is_empty(), "cut {cut}");
             e.input(&wire[cut..], now, &mut got).unwrap();
@@ -1091,7 +1109,7 @@ mod tests {
         assert!(e.is_active());
         assert!(e.take_ready().is_some());
         assert!(!e.has_output());
-        let mut got = Vec::new();
+        let mut got = VecDeque::new();
         e.input(b"GET / HTTP/1.0\r\n", now, &mut got).unwrap();
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].as_slice(), b"GET / HTTP/1.0\r\n");

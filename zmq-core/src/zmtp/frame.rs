@@ -6,6 +6,8 @@
 //! with memory: bodies up to [`DIRECT_LIMIT`] get their message at once,
 //! larger ones grow with the bytes that really arrive.
 
+use std::collections::VecDeque;
+
 use super::ZmtpError;
 use crate::msg::{self, Msg};
 
@@ -172,6 +174,37 @@ impl FrameDecoder {
             out.extend(msg);
         }
         Ok(())
+    }
+
+    /// Decodes the whole short data frames at the start of `input` into
+    /// `out`, stopping at anything else (a command, a long or partial
+    /// frame), which [`FrameDecoder::decode`] then takes. Returns the bytes
+    /// used.
+    pub fn decode_short_data(
+        &mut self,
+        input: &[u8],
+        out: &mut VecDeque<Msg>,
+    ) -> Result<usize, ZmtpError> {
+        if self.error.is_some() || self.state != State::Start || self.version == FrameVersion::V1 {
+            return Ok(0);
+        }
+        let data_flags = self.version.allowed_flags() & !(FLAG_LONG | FLAG_COMMAND);
+        let mut pos = 0;
+        while let [flags, size, rest @ ..] = &input[pos..] {
+            let size = usize::from(*size);
+            if flags & !data_flags != 0 || rest.len() < size {
+                break;
+            }
+            if let Err(e) = self.check_size(size as u64) {
+                self.error = Some(e.clone());
+                return Err(e);
+            }
+            let mut msg = Msg::from_slice(&rest[..size]).map_err(|_| ZmtpError::NoMemory)?;
+            msg.set_more(flags & FLAG_MORE != 0);
+            out.push_back(msg);
+            pos += 2 + size;
+        }
+        Ok(pos)
     }
 
     fn step(&mut self, input: &[u8]) -> Result<(usize, Option<Msg>), ZmtpError> {
@@ -515,6 +548,48 @@ mod tests {
         assert!(dec.is_idle());
         let mut dec = FrameDecoder::new(FrameVersion::V3, -1);
         assert_same(&decode_chunked(&mut dec, &wire, || 1).unwrap(), &msgs);
+    }
+
+    /// The engine's way: runs of short data frames first, then one frame
+    /// of anything else, over chunks of the wire.
+    fn decode_with_runs(
+        dec: &mut FrameDecoder,
+        wire: &[u8],
+        chunk: usize,
+    ) -> Result<Vec<Msg>, ZmtpError> {
+        let mut got = VecDeque::new();
+        for mut piece in wire.chunks(chunk) {
+            while !piece.is_empty() {
+                let used = dec.decode_short_data(piece, &mut got)?;
+                piece = &piece[used..];
+                let (used, msg) = dec.decode(piece)?;
+                piece = &piece[used..];
+                got.extend(msg);
+            }
+        }
+        Ok(got.into())
+    }
+
+    #[test]
+    fn short_data_runs_decode_like_single_frames() {
+        let (msgs, wire) = sample();
+        for chunk in [1, 2, 3, 7, 100, 70_000, wire.len()] {
+            let mut dec = FrameDecoder::new(FrameVersion::V3, -1);
+            assert_same(&decode_with_runs(&mut dec, &wire, chunk).unwrap(), &msgs);
+            assert!(dec.is_idle());
+        }
+        // Reserved flags and oversized short frames fail the same way.
+        let mut dec = FrameDecoder::new(FrameVersion::V3, 3);
+        let mut got = VecDeque::new();
+        assert_eq!(
+            dec.decode_short_data(b"\x01\x01a\x00\x04abcd", &mut got),
+            Err(ZmtpError::MessageTooLarge)
+        );
+        assert_eq!(got.len(), 1);
+        assert!(dec.decode(b"\x00\x00").is_err());
+        let mut dec = FrameDecoder::new(FrameVersion::V3, -1);
+        assert_eq!(dec.decode_short_data(b"\x80\x00", &mut got), Ok(0));
+        assert!(dec.decode(b"\x80\x00").is_err());
     }
 
     #[test]
