@@ -190,6 +190,19 @@ explain() {
     [ -s "$prefix.err" ] && tail -n 8 "$prefix.err" | sed 's/^/      /'
 }
 
+# The outcome of a two-peer run (rc_a, rc_b, stopped from wait_both):
+# pass, or fail with each peer's story.
+#   verdict <label> <role a> <log prefix a> <role b> <log prefix b>
+verdict() {
+    if [ "$rc_a" -eq 0 ] && [ "$rc_b" -eq 0 ]; then
+        pass "$1"
+    else
+        failure "$1"
+        explain "$2" "$3" "$rc_a" "$([ "$stopped" = a ] && echo 1)"
+        explain "$4" "$5" "$rc_b" "$([ "$stopped" = b ] && echo 1)"
+    fi
+}
+
 # ---------------------------------------------------------------- one run
 case_no=0
 
@@ -221,13 +234,7 @@ run_case() {
     start_peer "$C_IMPL" "$c" "${cargs[@]}"
     local pc=$peer_pid
     wait_both "$pb" "$pc"
-    if [ $rc_a -eq 0 ] && [ $rc_b -eq 0 ]; then
-        pass "$label"
-    else
-        failure "$label"
-        explain "binder ($B_IMPL ${B_ARGS[0]})" "$b" "$rc_a" "$([ "$stopped" = a ] && echo 1)"
-        explain "connector ($C_IMPL ${C_ARGS[0]})" "$c" "$rc_b" "$([ "$stopped" = b ] && echo 1)"
-    fi
+    verdict "$label" "binder ($B_IMPL ${B_ARGS[0]})" "$b" "connector ($C_IMPL ${C_ARGS[0]})" "$c"
 }
 
 # ---------------------------------------------------------------- the matrix
@@ -384,13 +391,7 @@ reconnect_case() {
     start_peer sys "$s2" $st bind "$ep" --with $ct "${ctlargs[@]}" --big --reconnect-server 2 "${sargs[@]}"
     local p2=$peer_pid
     wait_both "$p2" "$pc"
-    if [ $rc_a -eq 0 ] && [ $rc_b -eq 0 ]; then
-        pass "$label"
-    else
-        failure "$label"
-        explain "second server (sys $st)" "$s2" $rc_a "$([ "$stopped" = a ] && echo 1)"
-        explain "client (ours $ct)" "$c" $rc_b "$([ "$stopped" = b ] && echo 1)"
-    fi
+    verdict "$label" "second server (sys $st)" "$s2" "client (ours $ct)" "$c"
 }
 
 for tr in tcp ipc; do

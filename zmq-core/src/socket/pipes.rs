@@ -46,9 +46,8 @@ pub struct Pipes {
 
 impl Pipes {
     pub fn insert(&mut self, pipe: PipeEnd) {
-        if let Some(old) = self.remove(pipe.id()) {
-            drop(old);
-        }
+        // An end replaced under the same id is dropped.
+        self.remove(pipe.id());
         self.index.insert(pipe.id(), self.ends.len());
         self.ends.push(pipe);
     }

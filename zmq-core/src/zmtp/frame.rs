@@ -158,12 +158,14 @@ impl FrameDecoder {
         if let Some(e) = &self.error {
             return Err(e.clone());
         }
-        let result = self.step(input);
-        if let Err(e) = &result {
-            self.error = Some(e.clone());
-            self.body = Body::None;
-        }
-        result
+        self.step(input).map_err(|e| self.fail(e))
+    }
+
+    /// Records an error: every later call returns it.
+    fn fail(&mut self, e: ZmtpError) -> ZmtpError {
+        self.error = Some(e.clone());
+        self.body = Body::None;
+        e
     }
 
     /// Decodes all of `input`, appending complete frames to `out`.
@@ -185,41 +187,55 @@ impl FrameDecoder {
         input: &[u8],
         out: &mut VecDeque<Msg>,
     ) -> Result<usize, ZmtpError> {
-        if self.error.is_some() || self.state != State::Start || self.version == FrameVersion::V1 {
+        if self.error.is_some() {
             return Ok(0);
         }
-        let data_flags = self.version.allowed_flags() & !(FLAG_LONG | FLAG_COMMAND);
         let mut pos = 0;
-        while let [flags, size, rest @ ..] = &input[pos..] {
-            let size = usize::from(*size);
-            if flags & !data_flags != 0 || rest.len() < size {
-                break;
+        let run = loop {
+            match self.whole_short_frame(&input[pos..], FLAG_MORE) {
+                Ok(Some((flags, body))) => match Msg::from_slice(body) {
+                    Ok(mut msg) => {
+                        msg.set_more(flags & FLAG_MORE != 0);
+                        pos += 2 + body.len();
+                        out.push_back(msg);
+                    }
+                    Err(_) => break Err(ZmtpError::NoMemory),
+                },
+                Ok(None) => break Ok(pos),
+                Err(e) => break Err(e),
             }
-            if let Err(e) = self.check_size(size as u64) {
-                self.error = Some(e.clone());
-                return Err(e);
-            }
-            let mut msg = Msg::from_slice(&rest[..size]).map_err(|_| ZmtpError::NoMemory)?;
-            msg.set_more(flags & FLAG_MORE != 0);
-            out.push_back(msg);
-            pos += 2 + size;
+        };
+        run.map_err(|e| self.fail(e))
+    }
+
+    /// The whole short frame at the start of `input`, if one is there and
+    /// its flags are among `accepted`: its flags and body. Its size is
+    /// checked against the limits.
+    fn whole_short_frame<'a>(
+        &self,
+        input: &'a [u8],
+        accepted: u8,
+    ) -> Result<Option<(u8, &'a [u8])>, ZmtpError> {
+        if self.state != State::Start || self.version == FrameVersion::V1 {
+            return Ok(None);
         }
-        Ok(pos)
+        let [flags, size, rest @ ..] = input else {
+            return Ok(None);
+        };
+        let size = usize::from(*size);
+        if flags & !accepted != 0 || flags & FLAG_LONG != 0 || rest.len() < size {
+            return Ok(None);
+        }
+        self.check_size(size as u64)?;
+        Ok(Some((*flags, &rest[..size])))
     }
 
     fn step(&mut self, input: &[u8]) -> Result<(usize, Option<Msg>), ZmtpError> {
         // The common case first: a whole short frame in the input.
-        if self.state == State::Start && self.version != FrameVersion::V1 {
-            if let [flags, size, rest @ ..] = input {
-                let size = usize::from(*size);
-                let allowed = self.version.allowed_flags();
-                if flags & !allowed == 0 && flags & FLAG_LONG == 0 && rest.len() >= size {
-                    self.check_size(size as u64)?;
-                    let msg = Msg::from_slice(&rest[..size]).map_err(|_| ZmtpError::NoMemory)?;
-                    self.flags = *flags;
-                    return Ok((2 + size, Some(self.finish(msg))));
-                }
-            }
+        if let Some((flags, body)) = self.whole_short_frame(input, self.version.allowed_flags())? {
+            let msg = Msg::from_slice(body).map_err(|_| ZmtpError::NoMemory)?;
+            self.flags = flags;
+            return Ok((2 + body.len(), Some(self.finish(msg))));
         }
         let mut pos = 0;
         loop {
