@@ -2,8 +2,9 @@
 #
 #   make                      release library in build/lib (headers stay in include/)
 #   make run                  build, then run a short demonstration program
-#   make test                 Rust tests, exported-symbol check, C tests against the
-#                             system libzmq (reference), then on ours (and under valgrind)
+#   make test                 Rust tests (core also with the draft options), exported-symbol
+#                             check, C tests against the system libzmq (reference), then on
+#                             ours (and under valgrind)
 #   make lint                 rustfmt and clippy, warnings as errors
 #   make bench                our perf tools on this library and on the system libzmq
 #   make install PREFIX=/usr/local
@@ -43,6 +44,7 @@ test: lib test-rust test-symbols test-reference test-c
 
 test-rust:
 	$(CARGO) test --workspace --release
+	$(CARGO) test -p zmq-core --release --features draft
 
 test-symbols: lib
 	bash c-tests/check_symbols.sh $(BUILD)/lib/libzmq.so.$(SOVERSION)
@@ -58,6 +60,7 @@ test-c: lib
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy -p zmq-core --all-targets --features draft -- -D warnings
 
 bench: lib
 	bash perf/bench.sh

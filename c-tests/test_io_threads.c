@@ -1,13 +1,18 @@
+#define _GNU_SOURCE
 /* I/O threads start with the first socket (ZMQ_IO_THREADS of them, named
- * after ZMQ_THREAD_NAME_PREFIX), stop at zmq_ctx_term, and do not take
+ * after ZMQ_THREAD_NAME_PREFIX, on the CPUs, scheduling policy and
+ * priority the context asks for), stop at zmq_ctx_term, and do not take
  * the application's signals. */
 #include "testutil.h"
 #include <dirent.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
-/* How many threads of this process have `name` as their name. */
-static int threads_named (const char *name)
+/* How many threads of this process have `name` as their name; the id of
+ * the last one in *tid, if tid is not NULL. */
+static int threads_named_tid (const char *name, pid_t *tid)
 {
     int count = 0;
     DIR *dir = opendir ("/proc/self/task");
@@ -24,12 +29,33 @@ static int threads_named (const char *name)
             continue;
         if (fgets (comm, sizeof comm, file)) {
             comm[strcspn (comm, "\n")] = 0;
-            count += strcmp (comm, name) == 0;
+            if (strcmp (comm, name) == 0) {
+                count++;
+                if (tid)
+                    *tid = (pid_t) atoi (entry->d_name);
+            }
         }
         fclose (file);
     }
     closedir (dir);
     return count;
+}
+
+static int threads_named (const char *name)
+{
+    return threads_named_tid (name, NULL);
+}
+
+/* A thread applies its scheduling as it starts: wait up to 2 s for the
+ * thread `tid` to run under `policy`. */
+static int wait_for_policy (pid_t tid, int policy)
+{
+    int current = sched_getscheduler (tid);
+    for (int i = 0; i < 200 && current != policy; i++) {
+        usleep (10000);
+        current = sched_getscheduler (tid);
+    }
+    return current;
 }
 
 /* Threads name themselves when they start: wait up to 2 s for `expected`
@@ -82,6 +108,35 @@ int main (void)
     s = zmq_socket (ctx, ZMQ_PAIR);
     if (named)
         CHECK_EQ_INT (wait_for_threads ("7/ZMQbg/IO/0", 1), 1);
+    zmq_close (s);
+    CHECK_EQ_INT (zmq_ctx_term (ctx), 0);
+
+    /* Scheduling: SCHED_BATCH needs no privilege; a priority under a
+     * policy without static priorities asks for the lowest nice value,
+     * which only a privileged process gets. The CPU set is applied. */
+    ctx = zmq_ctx_new ();
+    CHECK_EQ_INT (zmq_ctx_set (ctx, ZMQ_THREAD_SCHED_POLICY, SCHED_BATCH), 0);
+    CHECK_EQ_INT (zmq_ctx_get (ctx, ZMQ_THREAD_SCHED_POLICY), SCHED_BATCH);
+    CHECK_EQ_INT (zmq_ctx_set (ctx, ZMQ_THREAD_PRIORITY, 10), 0);
+    CHECK_EQ_INT (zmq_ctx_set (ctx, ZMQ_THREAD_AFFINITY_CPU_ADD, 0), 0);
+    int nice_before = getpriority (PRIO_PROCESS, 0);
+    s = zmq_socket (ctx, ZMQ_PAIR);
+    pid_t tid = 0;
+    if (named) {
+        CHECK_EQ_INT (wait_for_threads ("ZMQbg/IO/0", 1), 1);
+        threads_named_tid ("ZMQbg/IO/0", &tid);
+        CHECK_EQ_INT (wait_for_policy (tid, SCHED_BATCH), SCHED_BATCH);
+        int expected = geteuid () == 0 ? -20 : nice_before;
+        CHECK_EQ_INT (getpriority (PRIO_PROCESS, (id_t) tid), expected);
+        cpu_set_t cpus;
+        CPU_ZERO (&cpus);
+        CHECK_EQ_INT (sched_getaffinity (tid, sizeof cpus, &cpus), 0);
+        CHECK_EQ_INT (CPU_COUNT (&cpus), 1);
+        CHECK (CPU_ISSET (0, &cpus));
+    }
+    /* The application's own thread is left as it was. */
+    CHECK_EQ_INT (sched_getscheduler (0), SCHED_OTHER);
+    CHECK_EQ_INT (getpriority (PRIO_PROCESS, 0), nice_before);
     zmq_close (s);
     CHECK_EQ_INT (zmq_ctx_term (ctx), 0);
 

@@ -195,6 +195,8 @@ impl Context {
             let settings = ThreadSettings {
                 name_prefix: s.thread_name_prefix,
                 affinity: s.thread_affinity.clone(),
+                sched_policy: s.thread_sched_policy,
+                priority: s.thread_priority,
             };
             let mut started = Vec::new();
             for index in 0..s.io_threads.max(0) as usize {

@@ -33,10 +33,25 @@ const FIRST_HANDLER: usize = 2;
 const READ_BUFFER: usize = 64 * 1024;
 
 /// How the context wants its threads set up.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ThreadSettings {
     pub name_prefix: i32,
     pub affinity: Vec<i32>,
+    /// ZMQ_THREAD_SCHED_POLICY and ZMQ_THREAD_PRIORITY; -1 keeps the
+    /// creating thread's.
+    pub sched_policy: i32,
+    pub priority: i32,
+}
+
+impl Default for ThreadSettings {
+    fn default() -> ThreadSettings {
+        ThreadSettings {
+            name_prefix: 0,
+            affinity: Vec::new(),
+            sched_policy: -1,
+            priority: -1,
+        }
+    }
 }
 
 /// Work for an I/O thread.
@@ -98,6 +113,40 @@ fn pin(cpus: &[i32]) {
     }
 }
 
+/// Applies the context's scheduling policy and priority to the calling
+/// thread, as libzmq does: the priority is the static one under SCHED_FIFO
+/// and SCHED_RR; under the other policies (which have none) asking for one
+/// means the lowest nice value. What the system refuses (an unprivileged
+/// process asking for real time) leaves the thread as it was; libzmq
+/// aborts there.
+fn schedule(policy: i32, priority: i32) {
+    use nix::libc;
+    if policy < 0 && priority < 0 {
+        return;
+    }
+    let mut current: libc::c_int = 0;
+    // SAFETY: an all-zero sched_param is a valid value (plain integers).
+    let mut param: libc::sched_param = unsafe { std::mem::zeroed() };
+    // SAFETY: pthread_self() is the calling thread, alive; both pointers
+    // are to locals that outlive the call.
+    if unsafe { libc::pthread_getschedparam(libc::pthread_self(), &mut current, &mut param) } != 0 {
+        return;
+    }
+    let policy = if policy >= 0 { policy } else { current };
+    let real_time = policy == libc::SCHED_FIFO || policy == libc::SCHED_RR;
+    if priority >= 0 {
+        param.sched_priority = if real_time { priority } else { 0 };
+    }
+    // SAFETY: as above; param is initialised.
+    if unsafe { libc::pthread_setschedparam(libc::pthread_self(), policy, &param) } != 0 {
+        return;
+    }
+    if !real_time && priority >= 0 {
+        // On Linux the nice value is the calling thread's own.
+        let _ = rustix::process::setpriority_process(None, -20);
+    }
+}
+
 impl IoThread {
     pub fn start(index: usize, settings: &ThreadSettings) -> Result<IoThread> {
         let poll = Poll::new().map_err(Error::from)?;
@@ -118,12 +167,14 @@ impl IoThread {
             format!("ZMQbg/IO/{index}")
         };
         let affinity = settings.affinity.clone();
+        let (policy, priority) = (settings.sched_policy, settings.priority);
         let shared = handle.clone();
         let thread = std::thread::Builder::new()
             .name(name)
             .spawn(move || {
                 block_signals();
                 pin(&affinity);
+                schedule(policy, priority);
                 run(poll, mailbox, &shared);
             })
             .map_err(|_| Error::NoThread)?;
@@ -461,10 +512,30 @@ mod tests {
         let settings = ThreadSettings {
             name_prefix: 3,
             affinity: vec![0],
+            ..ThreadSettings::default()
         };
         let thread = IoThread::start(1, &settings).unwrap();
         assert_eq!(thread.thread.thread().name(), Some("3/ZMQbg/IO/1"));
         assert_eq!(thread.handle().call(|r| r.handlers.len()).unwrap(), 0);
+        thread.stop();
+    }
+
+    #[test]
+    fn threads_take_the_scheduling_policy() {
+        let settings = ThreadSettings {
+            sched_policy: nix::libc::SCHED_BATCH,
+            priority: 0,
+            ..ThreadSettings::default()
+        };
+        let thread = IoThread::start(0, &settings).unwrap();
+        let policy = thread
+            .handle()
+            .call(|_| {
+                // SAFETY: querying the calling thread's own policy.
+                unsafe { nix::libc::sched_getscheduler(0) }
+            })
+            .unwrap();
+        assert_eq!(policy, nix::libc::SCHED_BATCH);
         thread.stop();
     }
 }

@@ -14,6 +14,7 @@ mod pubsub;
 mod reqrep;
 mod simple;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -182,6 +183,9 @@ struct Core {
     connections: Vec<(String, PipeId)>,
     binds: Vec<NetworkBind>,
     connects: Vec<NetworkConnect>,
+    /// zmq_disconnect was called (sessions read it for
+    /// ZMQ_RECONNECT_STOP_AFTER_DISCONNECT).
+    disconnected: Arc<AtomicBool>,
     monitors: Monitors,
 }
 
@@ -318,6 +322,7 @@ impl Core {
         };
         let mut engine = EngineConfig::new(self.kind as i32);
         engine.routing_id = o.routing_id.clone();
+        engine.metadata = o.app_metadata.clone();
         engine.max_msg_size = o.maxmsgsize;
         engine.heartbeat_ivl = ms(options::HEARTBEAT_IVL);
         engine.heartbeat_ttl = ms(options::HEARTBEAT_TTL).unwrap_or_default();
@@ -343,6 +348,8 @@ impl Core {
             ipv6: o.int(options::IPV6) != 0,
             reconnect_ivl: o.int(options::RECONNECT_IVL),
             reconnect_ivl_max: o.int(options::RECONNECT_IVL_MAX),
+            reconnect_stop: o.reconnect_stop,
+            socket_disconnected: self.disconnected.clone(),
             connect_timeout: o.int(options::CONNECT_TIMEOUT),
             backlog: o.int(options::BACKLOG),
             sndbuf: o.int(options::SNDBUF),
@@ -524,6 +531,7 @@ impl Core {
 
     fn disconnect(&mut self, endpoint: &str) -> Result<()> {
         let (transport, _) = parse_endpoint(endpoint)?;
+        self.disconnected.store(true, Ordering::Relaxed);
         let ids: Vec<PipeId> = self
             .connections
             .iter()
@@ -671,6 +679,7 @@ impl Socket {
             connections: Vec::new(),
             binds: Vec::new(),
             connects: Vec::new(),
+            disconnected: Arc::default(),
             monitors: Monitors::default(),
         });
         Ok(())

@@ -67,6 +67,17 @@ pub const THREAD_SAFE: i32 = 81;
 pub const MULTICAST_MAXTPDU: i32 = 84;
 pub const USE_FD: i32 = 89;
 pub const BINDTODEVICE: i32 = 92;
+/// Draft options: recognised only in a `draft` build, as in libzmq.
+pub const METADATA: i32 = 95;
+pub const RECONNECT_STOP: i32 = 109;
+
+/// ZMQ_RECONNECT_STOP flags.
+pub const RECONNECT_STOP_CONN_REFUSED: i32 = 0x1;
+pub const RECONNECT_STOP_HANDSHAKE_FAILED: i32 = 0x2;
+pub const RECONNECT_STOP_AFTER_DISCONNECT: i32 = 0x4;
+
+/// Whether the draft options are recognised.
+const DRAFT: bool = cfg!(feature = "draft");
 
 const MAX: i32 = i32::MAX;
 
@@ -118,6 +129,11 @@ pub struct Options {
     pub routing_id: Vec<u8>,
     /// The routing id under which the next connect's peer is known.
     pub connect_routing_id: Option<Vec<u8>>,
+    /// ZMQ_METADATA: application properties (`X-` names) announced in
+    /// READY, in the order set; a name set twice keeps its first value.
+    pub app_metadata: Vec<(String, Vec<u8>)>,
+    /// ZMQ_RECONNECT_STOP: when a connecting socket gives up.
+    pub reconnect_stop: i32,
 }
 
 impl Default for Options {
@@ -132,6 +148,8 @@ impl Default for Options {
             maxmsgsize: -1,
             routing_id: Vec::new(),
             connect_routing_id: None,
+            app_metadata: Vec::new(),
+            reconnect_stop: 0,
         }
     }
 }
@@ -228,6 +246,17 @@ impl Options {
                 self.connect_routing_id = Some(routing_id_value(value)?);
                 Ok(true)
             }
+            METADATA if DRAFT => {
+                let (name, value) = metadata_value(value)?;
+                if !self.app_metadata.iter().any(|(n, _)| *n == name) {
+                    self.app_metadata.push((name, value));
+                }
+                Ok(true)
+            }
+            RECONNECT_STOP if DRAFT => {
+                self.reconnect_stop = int_value(value)?;
+                Ok(true)
+            }
             _ => Ok(false),
         }
     }
@@ -248,6 +277,7 @@ impl Options {
             AFFINITY => put(out, &self.affinity.to_ne_bytes()).map(Some),
             MAXMSGSIZE => put(out, &self.maxmsgsize.to_ne_bytes()).map(Some),
             ROUTING_ID => put(out, &self.routing_id).map(Some),
+            RECONNECT_STOP if DRAFT => put_int(out, self.reconnect_stop).map(Some),
             // No security mechanism yet: always NULL (so not a PLAIN or
             // CURVE server, and no PLAIN credentials); the socket is not
             // thread-safe in libzmq's sense (one thread at a time).
@@ -264,6 +294,21 @@ fn routing_id_value(value: &[u8]) -> Result<Vec<u8>> {
         return Err(Error::Invalid);
     }
     Ok(value.to_vec())
+}
+
+/// A ZMQ_METADATA value, "X-name:value": the name starts with "X-" and
+/// has at most 255 bytes, the value is not empty.
+fn metadata_value(value: &[u8]) -> Result<(String, Vec<u8>)> {
+    let colon = value
+        .iter()
+        .position(|&b| b == b':')
+        .ok_or(Error::Invalid)?;
+    let (name, value) = (&value[..colon], &value[colon + 1..]);
+    if !name.starts_with(b"X-") || name.len() > 255 || value.is_empty() {
+        return Err(Error::Invalid);
+    }
+    let name = std::str::from_utf8(name).map_err(|_| Error::Invalid)?;
+    Ok((name.to_owned(), value.to_vec()))
 }
 
 #[cfg(test)]
@@ -325,5 +370,48 @@ mod tests {
         assert_eq!(&out[..3], b"abc");
         assert_eq!(o.get(SNDHWM, &mut small), Err(Error::Invalid));
         assert_eq!(o.get(9999, &mut out), Ok(None));
+    }
+
+    #[test]
+    fn draft_options_need_a_draft_build() {
+        let mut o = Options::default();
+        let set = o.set(METADATA, b"X-key:value");
+        let stop = o.set(RECONNECT_STOP, &int(RECONNECT_STOP_CONN_REFUSED));
+        if !DRAFT {
+            assert_eq!(set, Ok(false));
+            assert_eq!(stop, Ok(false));
+            return;
+        }
+        assert_eq!(set, Ok(true));
+        assert_eq!(stop, Ok(true));
+        let mut out = [0u8; 4];
+        assert_eq!(o.get(RECONNECT_STOP, &mut out), Ok(Some(4)));
+        assert_eq!(i32::from_ne_bytes(out), RECONNECT_STOP_CONN_REFUSED);
+        // The first value of a name stays.
+        assert_eq!(o.set(METADATA, b"X-key:other"), Ok(true));
+        assert_eq!(o.set(METADATA, b"X-two:a:b"), Ok(true));
+        assert_eq!(
+            o.app_metadata,
+            vec![
+                ("X-key".to_owned(), b"value".to_vec()),
+                ("X-two".to_owned(), b"a:b".to_vec())
+            ]
+        );
+        let long = [b"X-".to_vec(), vec![b'a'; 254], b":v".to_vec()].concat();
+        for bad in [
+            &b""[..],
+            b"X-key",
+            b"X-key:",
+            b":value",
+            b"key:value",
+            b"x-key:value",
+            &long,
+            b"X-\xff:value",
+        ] {
+            assert_eq!(o.set(METADATA, bad), Err(Error::Invalid), "{bad:?}");
+        }
+        let longest = [b"X-".to_vec(), vec![b'a'; 253], b":v".to_vec()].concat();
+        assert_eq!(o.set(METADATA, &longest), Ok(true));
+        assert_eq!(o.set(RECONNECT_STOP, &[0; 2]), Err(Error::Invalid));
     }
 }

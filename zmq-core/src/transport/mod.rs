@@ -7,6 +7,7 @@ pub mod session;
 
 use std::io;
 use std::net::SocketAddr;
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -42,6 +43,11 @@ pub struct SessionConfig {
     pub ipv6: bool,
     pub reconnect_ivl: i32,
     pub reconnect_ivl_max: i32,
+    /// ZMQ_RECONNECT_STOP flags.
+    pub reconnect_stop: i32,
+    /// zmq_disconnect was called on the socket (for
+    /// ZMQ_RECONNECT_STOP_AFTER_DISCONNECT).
+    pub socket_disconnected: Arc<AtomicBool>,
     pub connect_timeout: i32,
     pub backlog: i32,
     pub sndbuf: i32,

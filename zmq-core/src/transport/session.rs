@@ -7,6 +7,7 @@
 use std::collections::VecDeque;
 use std::io::{self, IoSlice, Read, Write};
 use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -20,6 +21,7 @@ use crate::metadata::Metadata;
 use crate::monitor;
 use crate::msg::Msg;
 use crate::pipe::{self, Flow, PipeEnd, Read as PipeRead, WriteError};
+use crate::socket::options;
 use crate::zmtp::engine::{Engine, EngineError, PeerInfo};
 
 /// Output the engine may hold before the session stops pulling messages
@@ -47,6 +49,8 @@ struct Connecter {
     connect_deadline: Option<Instant>,
     /// A handshake completed once: the pipe is attached.
     attached: bool,
+    /// Every address of the current attempt refused the connection.
+    refused: bool,
 }
 
 enum Role {
@@ -146,6 +150,7 @@ impl Session {
                 retry_at: Some(Instant::now()),
                 connect_deadline: None,
                 attached: false,
+                refused: true,
             }),
             pipe,
             ..Session::empty(token, config)
@@ -261,13 +266,17 @@ impl Session {
         if let Role::Connecting(c) = &mut self.role {
             if c.connect_deadline.is_some_and(|d| now >= d) {
                 c.connect_deadline = None;
+                c.refused = false;
                 self.attempt_failed(cx);
                 self.try_addresses(cx, now);
                 return;
             }
             if c.retry_at.is_some_and(|d| now >= d) {
                 c.retry_at = None;
-                self.start_connect(cx, now);
+                self.check_finished(cx);
+                if !self.done {
+                    self.start_connect(cx, now);
+                }
                 return;
             }
         }
@@ -283,6 +292,8 @@ impl Session {
                 if event.is_some_and(|e| e.is_writable() || e.is_error() || e.is_write_closed()) {
                     self.connect_done(cx, now);
                 }
+                // The socket may have gone meanwhile.
+                self.check_finished(cx);
                 return;
             }
         }
@@ -567,6 +578,11 @@ impl Session {
         self.skip_rest = self.out_more;
         self.out_more = false;
         self.deliver();
+        let connecting = matches!(self.role, Role::Connecting(_));
+        if connecting && !was_up && self.stops_on(options::RECONNECT_STOP_HANDSHAKE_FAILED) {
+            self.give_up(cx);
+            return;
+        }
         match &mut self.role {
             Role::Accepted(..) => {
                 // Done once what arrived is delivered (check_finished).
@@ -585,6 +601,41 @@ impl Session {
             }
         }
         self.check_finished(cx);
+    }
+
+    /// Whether ZMQ_RECONNECT_STOP has this flag.
+    fn stops_on(&self, flag: i32) -> bool {
+        self.config.reconnect_stop & flag != 0
+    }
+
+    /// Notes why a connect attempt failed: anything but ECONNREFUSED
+    /// means someone may be listening.
+    fn attempt_error(&mut self, e: &io::Error) {
+        if let Role::Connecting(c) = &mut self.role {
+            c.refused &= e.raw_os_error() == Some(nix::libc::ECONNREFUSED);
+        }
+    }
+
+    /// Every address failed: try again later, unless ZMQ_RECONNECT_STOP
+    /// says a refused connection ends the session.
+    fn retry_or_give_up(&mut self, cx: &mut Cx, now: Instant) {
+        let refused = matches!(&self.role, Role::Connecting(c) if c.refused);
+        let disconnected = self.config.socket_disconnected.load(Ordering::Relaxed);
+        if refused
+            && (self.stops_on(options::RECONNECT_STOP_CONN_REFUSED)
+                || (disconnected && self.stops_on(options::RECONNECT_STOP_AFTER_DISCONNECT)))
+        {
+            self.give_up(cx);
+        } else {
+            self.schedule_reconnect(now);
+        }
+    }
+
+    /// No more reconnecting: the session ends, and with it the pipe and
+    /// any message queued in it.
+    fn give_up(&mut self, cx: &mut Cx) {
+        self.inbound.clear();
+        self.close(cx);
     }
 
     fn schedule_reconnect(&mut self, now: Instant) {
@@ -623,6 +674,7 @@ impl Session {
         let Role::Connecting(c) = &mut self.role else {
             return;
         };
+        c.refused = true;
         match &c.target {
             Target::Tcp(tcp) => {
                 // Resolved again on every attempt: addresses change.
@@ -635,7 +687,10 @@ impl Session {
                     .and_then(|a| mio::net::UnixStream::connect_addr(&a));
                 match stream {
                     Ok(stream) => self.start_stream(cx, Stream::Ipc(stream), String::new(), now),
-                    Err(_) => self.schedule_reconnect(now),
+                    Err(e) => {
+                        self.attempt_error(&e);
+                        self.retry_or_give_up(cx, now);
+                    }
                 }
             }
         }
@@ -649,16 +704,19 @@ impl Session {
                 return;
             };
             let Some(addr) = c.addrs.pop_front() else {
-                self.schedule_reconnect(now);
+                self.retry_or_give_up(cx, now);
                 return;
             };
             let source = match &c.target {
                 Target::Tcp(tcp) => tcp.source_addr(self.config.ipv6).ok().flatten(),
                 Target::Ipc(_) => None,
             };
-            if let Ok(stream) = super::tcp_connect(&self.config, addr, source) {
-                self.start_stream(cx, Stream::Tcp(stream), addr.ip().to_string(), now);
-                return;
+            match super::tcp_connect(&self.config, addr, source) {
+                Ok(stream) => {
+                    self.start_stream(cx, Stream::Tcp(stream), addr.ip().to_string(), now);
+                    return;
+                }
+                Err(e) => self.attempt_error(&e),
             }
         }
     }
@@ -701,8 +759,9 @@ impl Session {
         let Some(conn) = &mut self.conn else {
             return;
         };
-        if !conn.stream.is_connected() {
+        if let Some(e) = conn.stream.connect_error() {
             self.attempt_failed(cx);
+            self.attempt_error(&e);
             self.try_addresses(cx, now);
             return;
         }
@@ -810,10 +869,15 @@ impl Stream {
         }
     }
 
-    fn is_connected(&self) -> bool {
-        match self {
-            Stream::Tcp(s) => matches!(s.take_error(), Ok(None)) && s.peer_addr().is_ok(),
-            Stream::Ipc(s) => matches!(s.take_error(), Ok(None)) && s.peer_addr().is_ok(),
+    /// Why a finished connect failed; None if it succeeded.
+    fn connect_error(&self) -> Option<io::Error> {
+        let (error, peer) = match self {
+            Stream::Tcp(s) => (s.take_error(), s.peer_addr().map(drop)),
+            Stream::Ipc(s) => (s.take_error(), s.peer_addr().map(drop)),
+        };
+        match (error, peer) {
+            (Ok(None), Ok(())) => None,
+            (Ok(Some(e)) | Err(e), _) | (Ok(None), Err(e)) => Some(e),
         }
     }
 

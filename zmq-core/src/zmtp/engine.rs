@@ -33,6 +33,8 @@ pub struct EngineConfig {
     pub socket_type: i32,
     /// Our routing id (ZMQ_ROUTING_ID), announced to the peer.
     pub routing_id: Vec<u8>,
+    /// Application properties (ZMQ_METADATA), announced in READY.
+    pub metadata: Vec<(String, Vec<u8>)>,
     /// ZMQ_MAXMSGSIZE: -1 for no limit.
     pub max_msg_size: i64,
     /// ZMQ_HEARTBEAT_IVL: PINGs this often once connected.
@@ -54,6 +56,7 @@ impl EngineConfig {
         EngineConfig {
             socket_type,
             routing_id: Vec::new(),
+            metadata: Vec::new(),
             max_msg_size: -1,
             heartbeat_ivl: None,
             heartbeat_ttl: Duration::ZERO,
@@ -443,6 +446,9 @@ impl Engine {
                 if self.announces_identity() {
                     props.push("Identity", self.config.routing_id.clone());
                 }
+                for (name, value) in &self.config.metadata {
+                    props.push(name.as_str(), value.clone());
+                }
                 let ready = Command::Ready(props).to_msg()?;
                 self.write_frame(&ready);
             }
@@ -813,6 +819,29 @@ mod tests {
             );
             assert!(at_b.iter().all(|m| !m.is_command()));
         }
+    }
+
+    #[test]
+    fn ready_carries_application_metadata() {
+        let now = Instant::now();
+        let mut cfg = config(DEALER, b"");
+        cfg.metadata = vec![
+            ("X-Hello".to_owned(), b"World".to_vec()),
+            ("X-Two".to_owned(), vec![b'v'; 300]),
+        ];
+        let mut a = Engine::new(cfg, now);
+        let mut b = Engine::new(config(ROUTER, b""), now);
+        shuttle(&mut a, &mut b, 5, now).unwrap();
+        let peer = b.take_ready().unwrap();
+        assert_eq!(peer.properties.get("X-Hello"), Some(&b"World"[..]));
+        assert_eq!(peer.properties.get("X-Two"), Some(&[b'v'; 300][..]));
+        let meta = peer.properties.to_metadata();
+        assert_eq!(
+            meta.get("x-hello").map(|v| v.to_bytes()),
+            Some(&b"World"[..])
+        );
+        // The other side announced none.
+        assert!(a.take_ready().unwrap().properties.get("X-Hello").is_none());
     }
 
     #[test]
