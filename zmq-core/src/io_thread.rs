@@ -2,14 +2,18 @@
 //! and sessions of its context. They start with a context's first socket
 //! (ZMQ_IO_THREADS of them, as libzmq), are named "ZMQbg/IO/<n>" (after
 //! "<prefix>/" with ZMQ_THREAD_NAME_PREFIX), run on the CPUs of
-//! ZMQ_THREAD_AFFINITY_CPU_ADD if any, and block every signal so that
-//! signals reach the application's threads.
+//! ZMQ_THREAD_AFFINITY_CPU_ADD if any, with ZMQ_THREAD_SCHED_POLICY and
+//! ZMQ_THREAD_PRIORITY, and block every signal so that signals reach the
+//! application's threads.
 //!
 //! Sockets hand work to a thread as tasks (closures run on the thread);
 //! the pipes of its sessions wake it through one mailbox whose eventfd is
-//! in the poll set.
+//! in the poll set. Session deadlines (reconnects, heartbeats, linger...)
+//! wait in a heap, so a thread with thousands of sessions does not look at
+//! each of them on every turn.
 
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -244,10 +248,63 @@ impl Cx {
     }
 }
 
+/// When sessions want their timer run, earliest first. A session has one
+/// live entry, its earliest; when its deadline moves later the entry stays
+/// and fires early, which is harmless (the session finds nothing due and
+/// is scheduled again), so only a deadline that moves earlier adds one.
+/// Entries of sessions gone or rescheduled are skipped when they surface.
+#[derive(Default)]
+struct Deadlines {
+    heap: BinaryHeap<Reverse<(Instant, Token)>>,
+    live: HashMap<Token, Instant>,
+}
+
+impl Deadlines {
+    fn update(&mut self, token: Token, deadline: Option<Instant>) {
+        let Some(deadline) = deadline else {
+            return;
+        };
+        if self.live.get(&token).is_some_and(|&d| d <= deadline) {
+            return;
+        }
+        self.live.insert(token, deadline);
+        self.heap.push(Reverse((deadline, token)));
+        // Skipped entries pile up when deadlines keep moving earlier.
+        if self.heap.len() > 2 * self.live.len() + 64 {
+            self.heap = self.live.iter().map(|(&t, &d)| Reverse((d, t))).collect();
+        }
+    }
+
+    fn remove(&mut self, token: Token) {
+        self.live.remove(&token);
+    }
+
+    fn next(&self) -> Option<Instant> {
+        self.heap.peek().map(|Reverse((d, _))| *d)
+    }
+
+    /// Takes the sessions due at `now`.
+    fn take_due(&mut self, now: Instant) -> Vec<Token> {
+        let mut due = Vec::new();
+        while let Some(&Reverse((deadline, token))) = self.heap.peek() {
+            if deadline > now {
+                break;
+            }
+            self.heap.pop();
+            if self.live.get(&token) == Some(&deadline) {
+                self.live.remove(&token);
+                due.push(token);
+            }
+        }
+        due
+    }
+}
+
 /// The event loop's state.
 pub struct Reactor {
     pub cx: Cx,
     handlers: HashMap<Token, Handler>,
+    deadlines: Deadlines,
     stopping: bool,
 }
 
@@ -328,6 +385,7 @@ impl Reactor {
     }
 
     fn close_handler(&mut self, token: Token) {
+        self.deadlines.remove(token);
         if let Some(handler) = self.handlers.remove(&token) {
             match handler {
                 Handler::Listener(mut l) => l.close(&mut self.cx),
@@ -347,10 +405,14 @@ impl Reactor {
         self.settle(token);
     }
 
-    /// Removes the handler if it finished; adds what it spawned.
+    /// Removes the handler if it finished, or schedules its timer; adds
+    /// what it spawned.
     fn settle(&mut self, token: Token) {
         let finished = match self.handlers.get(&token) {
-            Some(Handler::Session(s)) => s.is_done(),
+            Some(Handler::Session(s)) => {
+                self.deadlines.update(token, s.deadline());
+                s.is_done()
+            }
             Some(Handler::Listener(l)) => l.is_done(),
             None => false,
         };
@@ -385,31 +447,15 @@ impl Reactor {
         }
     }
 
+    /// Runs the timers due, each once: one that is due again waits for
+    /// the next turn of the loop.
     fn run_timers(&mut self, now: Instant) {
-        let due: Vec<Token> = self
-            .handlers
-            .iter()
-            .filter_map(|(&t, h)| match h {
-                Handler::Session(s) if s.deadline().is_some_and(|d| d <= now) => Some(t),
-                _ => None,
-            })
-            .collect();
-        for token in due {
+        for token in self.deadlines.take_due(now) {
             if let Some(Handler::Session(s)) = self.handlers.get_mut(&token) {
                 s.timer(&mut self.cx, now);
             }
             self.settle(token);
         }
-    }
-
-    fn next_deadline(&self) -> Option<Instant> {
-        self.handlers
-            .values()
-            .filter_map(|h| match h {
-                Handler::Session(s) => s.deadline(),
-                Handler::Listener(_) => None,
-            })
-            .min()
     }
 
     fn begin_stop(&mut self) {
@@ -457,6 +503,7 @@ fn run(mut poll: Poll, mailbox: Arc<Mailbox>, shared: &IoHandle) {
             read_buf: vec![0; READ_BUFFER],
         },
         handlers: HashMap::new(),
+        deadlines: Deadlines::default(),
         stopping: false,
     };
     loop {
@@ -472,7 +519,8 @@ fn run(mut poll: Poll, mailbox: Arc<Mailbox>, shared: &IoHandle) {
         }
         let timeout = if reactor.cx.again.is_empty() {
             reactor
-                .next_deadline()
+                .deadlines
+                .next()
                 .map(|d| d.saturating_duration_since(Instant::now()))
         } else {
             Some(Duration::ZERO)
@@ -518,6 +566,38 @@ mod tests {
         assert_eq!(thread.thread.thread().name(), Some("3/ZMQbg/IO/1"));
         assert_eq!(thread.handle().call(|r| r.handlers.len()).unwrap(), 0);
         thread.stop();
+    }
+
+    #[test]
+    fn deadlines_come_out_in_order_once() {
+        let t0 = Instant::now();
+        let at = |ms| t0 + Duration::from_millis(ms);
+        let mut d = Deadlines::default();
+        d.update(Token(1), Some(at(30)));
+        d.update(Token(2), Some(at(10)));
+        d.update(Token(3), None);
+        d.update(Token(4), Some(at(20)));
+        assert_eq!(d.next(), Some(at(10)));
+        // Later: the earlier entry stays. Earlier: it replaces it.
+        d.update(Token(2), Some(at(40)));
+        d.update(Token(1), Some(at(5)));
+        assert_eq!(d.take_due(at(4)), []);
+        assert_eq!(d.take_due(at(10)), [Token(1), Token(2)]);
+        assert_eq!(d.take_due(at(10)), []);
+        d.remove(Token(4));
+        assert_eq!(d.take_due(at(100)), []);
+        assert_eq!(d.next(), None);
+    }
+
+    #[test]
+    fn skipped_deadlines_do_not_pile_up() {
+        let t0 = Instant::now();
+        let mut d = Deadlines::default();
+        for ms in (0..10_000u64).rev() {
+            d.update(Token(7), Some(t0 + Duration::from_millis(ms)));
+        }
+        assert!(d.heap.len() <= 66, "{}", d.heap.len());
+        assert_eq!(d.take_due(t0 + Duration::from_secs(20)), [Token(7)]);
     }
 
     #[test]
