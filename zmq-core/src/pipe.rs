@@ -15,7 +15,7 @@ use parking_lot::Mutex;
 
 use crate::mailbox::{Command, Mailbox};
 use crate::msg::Msg;
-use crate::queue::{self, Blocked, Pop};
+use crate::queue::{self, Blocked};
 
 /// Names one end of a pipe, unique in the process.
 pub type PipeId = u64;
@@ -64,15 +64,8 @@ pub enum WriteError {
     Closed,
 }
 
-/// What a read gave.
-#[derive(Debug)]
-pub enum Read {
-    Msg(Msg),
-    /// Nothing now; the end will be woken with `ActivateRead`.
-    Empty,
-    /// Nothing ever again: the writer is gone and everything was read.
-    Closed,
-}
+/// What a read gave (`Empty`: the end will be woken with `ActivateRead`).
+pub use crate::queue::Read;
 
 /// One end of a pipe, owned by a socket.
 pub struct PipeEnd {
@@ -301,23 +294,23 @@ impl PipeEnd {
         if self.input_closed {
             return Read::Closed;
         }
-        let (read, wake_writer) = match &mut self.inp {
-            In::Queue(reader) => match reader.pop() {
-                (Pop::Frame(msg), wake) => (Read::Msg(msg), wake),
-                (Pop::Empty, wake) => (Read::Empty, wake),
-                (Pop::Closed, wake) => (Read::Closed, wake),
-            },
+        let read = match &mut self.inp {
+            In::Queue(reader) => reader.pop(),
             In::Latest(cell) => {
                 let mut latest = cell.lock();
                 match latest.msg.take() {
-                    Some(msg) if !latest.discard => (Read::Msg(msg), false),
-                    _ if latest.writer_gone => (Read::Closed, false),
+                    Some(msg) if !latest.discard => Read::Msg(msg),
+                    _ if latest.writer_gone => Read::Closed,
                     _ => {
                         latest.reader_waiting = true;
-                        (Read::Empty, false)
+                        Read::Empty
                     }
                 }
             }
+        };
+        let wake_writer = match &mut self.inp {
+            In::Queue(reader) => reader.take_wake_writer(),
+            In::Latest(_) => false,
         };
         if wake_writer {
             self.notify_peer(Command::ActivateWrite);

@@ -139,7 +139,10 @@ pub fn channel(hwm: u64) -> (Writer, Reader) {
         Writer {
             shared: shared.clone(),
         },
-        Reader { shared },
+        Reader {
+            shared,
+            wake_writer: false,
+        },
     )
 }
 
@@ -306,14 +309,20 @@ impl Writer {
     }
 }
 
-pub enum Pop {
-    Frame(Msg),
+/// What a read gave.
+#[derive(Debug)]
+pub enum Read {
+    Msg(Msg),
+    /// Nothing now; the reader is asleep until the next publication.
     Empty,
+    /// Nothing ever again: the writer is gone and everything was read.
     Closed,
 }
 
 pub struct Reader {
     shared: Arc<Shared>,
+    /// A read made room that the writer waits for: it must be woken.
+    wake_writer: bool,
 }
 
 impl Reader {
@@ -324,23 +333,36 @@ impl Reader {
         (shared, unsafe { &mut *shared.reader.0.get() })
     }
 
-    /// Takes the next frame. Returns the frame and whether the writer must
-    /// be woken (it waits for room that this read's report made).
-    pub fn pop(&mut self) -> (Pop, bool) {
+    /// Whether the writer must be woken since the last call: it waits for
+    /// room that a read's report made. (A flag rather than part of
+    /// `pop`'s result, so that the frame moves out without a wrapper.)
+    pub fn take_wake_writer(&mut self) -> bool {
+        std::mem::take(&mut self.wake_writer)
+    }
+
+    /// Takes the next frame.
+    pub fn pop(&mut self) -> Read {
+        let (read, wake) = self.pop_inner();
+        self.wake_writer |= wake;
+        read
+    }
+
+    #[inline(always)]
+    fn pop_inner(&mut self) -> (Read, bool) {
         let (shared, state) = self.parts();
         if state.frames == state.visible {
             let published = &shared.published.0;
             let mut seen = published.load(Ordering::Acquire);
             loop {
                 if seen & DISCARD != 0 {
-                    return (Pop::Closed, false);
+                    return (Read::Closed, false);
                 }
                 if seen & COUNT > state.visible {
                     state.visible = seen & COUNT;
                     break;
                 }
                 if seen & GONE != 0 {
-                    return (Pop::Closed, false);
+                    return (Read::Closed, false);
                 }
                 // Nothing new: report progress (a full writer may wait for
                 // it) and sleep until the next publication.
@@ -351,7 +373,7 @@ impl Reader {
                     Ordering::AcqRel,
                     Ordering::Acquire,
                 ) {
-                    Ok(_) => return (Pop::Empty, wake_writer),
+                    Ok(_) => return (Read::Empty, wake_writer),
                     Err(now) => seen = now,
                 }
             }
@@ -382,7 +404,7 @@ impl Reader {
                 wake_writer = Self::report(shared, state);
             }
         }
-        (Pop::Frame(msg), wake_writer)
+        (Read::Msg(msg), wake_writer)
     }
 
     /// Reports whole messages read; true if the writer slept waiting.
@@ -417,8 +439,8 @@ mod tests {
     }
 
     fn pop_bytes(r: &mut Reader) -> Option<Vec<u8>> {
-        match r.pop().0 {
-            Pop::Frame(m) => Some(m.as_slice().to_vec()),
+        match r.pop() {
+            Read::Msg(m) => Some(m.as_slice().to_vec()),
             _ => None,
         }
     }
@@ -437,7 +459,7 @@ mod tests {
                     Some((round * 10_000 + i).to_be_bytes().to_vec())
                 );
             }
-            assert!(matches!(r.pop().0, Pop::Empty));
+            assert!(matches!(r.pop(), Read::Empty));
         }
     }
 
@@ -445,7 +467,7 @@ mod tests {
     fn unpublished_frames_are_invisible() {
         let (mut w, mut r) = channel(0);
         w.push(frame(b"a", true));
-        assert!(matches!(r.pop().0, Pop::Empty));
+        assert!(matches!(r.pop(), Read::Empty));
         w.push(frame(b"b", false));
         assert!(w.publish(), "the reader went to sleep");
         assert_eq!(pop_bytes(&mut r), Some(b"a".to_vec()));
@@ -461,8 +483,9 @@ mod tests {
             w.publish();
         }
         assert_eq!(w.check(), Err(Blocked::Full));
-        let (_, wake) = r.pop();
-        assert!(wake, "one read is a report step for hwm 2");
+        assert!(matches!(r.pop(), Read::Msg(_)));
+        assert!(r.take_wake_writer(), "one read is a report step for hwm 2");
+        assert!(!r.take_wake_writer());
         assert_eq!(w.check(), Ok(()));
     }
 
@@ -474,13 +497,13 @@ mod tests {
         w.push(frame(b"never published", true));
         assert!(!w.close(false));
         assert_eq!(pop_bytes(&mut r), Some(b"kept".to_vec()));
-        assert!(matches!(r.pop().0, Pop::Closed));
+        assert!(matches!(r.pop(), Read::Closed));
 
         let (mut w, mut r) = channel(0);
         w.push(frame(b"dropped", false));
         w.publish();
         w.close(true);
-        assert!(matches!(r.pop().0, Pop::Closed));
+        assert!(matches!(r.pop(), Read::Closed));
 
         let (mut w, r) = channel(0);
         assert!(!r.close());
@@ -490,9 +513,9 @@ mod tests {
     #[test]
     fn a_sleeping_reader_is_woken_by_close() {
         let (w, mut r) = channel(0);
-        assert!(matches!(r.pop().0, Pop::Empty));
+        assert!(matches!(r.pop(), Read::Empty));
         assert!(w.close(false));
-        assert!(matches!(r.pop().0, Pop::Closed));
+        assert!(matches!(r.pop(), Read::Closed));
     }
 
     #[test]
@@ -545,13 +568,13 @@ mod tests {
         });
         let mut expected = 0u64;
         loop {
-            match r.pop().0 {
-                Pop::Frame(m) => {
+            match r.pop() {
+                Read::Msg(m) => {
                     assert_eq!(m.as_slice(), expected.to_le_bytes());
                     expected += 1;
                 }
-                Pop::Empty => std::thread::yield_now(),
-                Pop::Closed => break,
+                Read::Empty => std::thread::yield_now(),
+                Read::Closed => break,
             }
         }
         writer.join().unwrap();
