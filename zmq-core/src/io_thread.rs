@@ -208,6 +208,8 @@ pub enum Handler {
 pub struct Cx {
     registry: Registry,
     pub mailbox: Arc<Mailbox>,
+    /// This thread, for work finished elsewhere (host name lookups).
+    pub io: Arc<IoHandle>,
     /// Which session owns each pipe end living on this thread.
     pipes: HashMap<PipeId, Token>,
     next_token: usize,
@@ -343,6 +345,14 @@ impl Reactor {
             }
         }
         !listeners.is_empty()
+    }
+
+    /// The host name lookup session `token` asked for is done.
+    pub fn looked_up(&mut self, token: Token, addrs: Vec<std::net::SocketAddr>) {
+        if let Some(Handler::Session(s)) = self.handlers.get_mut(&token) {
+            s.looked_up(&mut self.cx, addrs, Instant::now());
+            self.settle(token);
+        }
     }
 
     /// Closes the connecting sessions of socket `socket_id` made for
@@ -487,7 +497,7 @@ fn run_tasks(reactor: &mut Reactor, shared: &IoHandle) {
     }
 }
 
-fn run(mut poll: Poll, mailbox: Arc<Mailbox>, shared: &IoHandle) {
+fn run(mut poll: Poll, mailbox: Arc<Mailbox>, shared: &Arc<IoHandle>) {
     let mut events = Events::with_capacity(256);
     let mut reactor = Reactor {
         cx: Cx {
@@ -496,6 +506,7 @@ fn run(mut poll: Poll, mailbox: Arc<Mailbox>, shared: &IoHandle) {
                 Err(_) => return,
             },
             mailbox,
+            io: shared.clone(),
             pipes: HashMap::new(),
             next_token: FIRST_HANDLER,
             spawned: Vec::new(),

@@ -124,6 +124,13 @@ impl TcpConnect {
     /// `ipv6` becomes its IPv4 address), and a `%zone` sets the scope of the
     /// IPv6 results. Every failure is EINVAL (as libzmq sets it for any
     /// failed resolution of a connect address).
+    /// Whether the host is a name, which `resolve` looks up (and which may
+    /// take long), rather than an address.
+    pub fn is_name(&self) -> bool {
+        let name = split_zone(&self.host).map_or(self.host.as_str(), |(name, _)| name);
+        parse_ipv4_aton(name).is_none() && name.parse::<Ipv6Addr>().is_err()
+    }
+
     pub fn resolve(&self, ipv6: bool) -> std::io::Result<Vec<SocketAddr>> {
         if self.port == 0 {
             return Err(einval_io());

@@ -51,6 +51,8 @@ struct Connecter {
     attached: bool,
     /// Every address of the current attempt refused the connection.
     refused: bool,
+    /// A host name lookup runs on a thread of its own.
+    resolving: bool,
 }
 
 enum Role {
@@ -151,6 +153,7 @@ impl Session {
                 connect_deadline: None,
                 attached: false,
                 refused: true,
+                resolving: false,
             }),
             pipe,
             ..Session::empty(token, config)
@@ -676,10 +679,16 @@ impl Session {
         };
         c.refused = true;
         match &c.target {
+            // Host names are looked up again on every attempt (addresses
+            // change), away from this thread, which serves other sessions.
+            Target::Tcp(tcp) if tcp.is_name() => {
+                let tcp = tcp.clone();
+                c.resolving = true;
+                self.resolve_elsewhere(cx, tcp, now);
+            }
             Target::Tcp(tcp) => {
-                // Resolved again on every attempt: addresses change.
-                c.addrs = tcp.resolve(self.config.ipv6).unwrap_or_default().into();
-                self.try_addresses(cx, now);
+                let addrs = tcp.resolve(self.config.ipv6).unwrap_or_default();
+                self.resolved(cx, addrs, now);
             }
             Target::Ipc(addr) => {
                 let stream = addr
@@ -694,6 +703,45 @@ impl Session {
                 }
             }
         }
+    }
+
+    /// Looks `tcp` up on a thread of its own; the answer comes back to
+    /// this I/O thread as a task (`Reactor::looked_up`).
+    fn resolve_elsewhere(&mut self, cx: &mut Cx, tcp: TcpConnect, now: Instant) {
+        let (io, token, ipv6) = (cx.io.clone(), self.token, self.config.ipv6);
+        let lookup = tcp.clone();
+        let spawned = std::thread::Builder::new()
+            .name("ZMQbg/resolve".into())
+            .spawn(move || {
+                crate::io_thread::block_signals();
+                let addrs = lookup.resolve(ipv6).unwrap_or_default();
+                io.submit(Box::new(move |reactor| reactor.looked_up(token, addrs)));
+            });
+        if spawned.is_err() {
+            // No thread to spare: look it up here.
+            let addrs = tcp.resolve(ipv6).unwrap_or_default();
+            self.resolved(cx, addrs, now);
+        }
+    }
+
+    /// The lookup `resolve_elsewhere` started is done.
+    pub fn looked_up(&mut self, cx: &mut Cx, addrs: Vec<SocketAddr>, now: Instant) {
+        if matches!(&self.role, Role::Connecting(c) if c.resolving) {
+            self.resolved(cx, addrs, now);
+        }
+    }
+
+    /// The addresses of this attempt are known (none if the lookup failed).
+    fn resolved(&mut self, cx: &mut Cx, addrs: Vec<SocketAddr>, now: Instant) {
+        let Role::Connecting(c) = &mut self.role else {
+            return;
+        };
+        c.resolving = false;
+        // A name that does not resolve is no refused connection.
+        c.refused = !addrs.is_empty();
+        c.addrs = addrs.into();
+        self.try_addresses(cx, now);
+        self.check_finished(cx);
     }
 
     /// Starts a connection to the next untried address, or schedules a
