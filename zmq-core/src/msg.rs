@@ -187,6 +187,23 @@ impl Msg {
         Ok(msg)
     }
 
+    /// A small message (at most [`INLINE_CAPACITY`] bytes) holding a copy
+    /// of `data`, written where it will live: `slot` (a fresh value from
+    /// `Msg::new` pushed there) rather than built here and moved, so the
+    /// bytes are stored once. False, and `slot` unchanged, if `data` is
+    /// too large for inline storage or `slot` is not an empty inline
+    /// message.
+    pub fn fill_inline(slot: &mut Msg, data: &[u8]) -> bool {
+        if data.len() > INLINE_CAPACITY || slot.kind() != KIND_INLINE || slot.inline_len != 0 {
+            return false;
+        }
+        // SAFETY: the message is inline (checked), so `inline` is the
+        // active field of the body.
+        unsafe { slot.body.inline[..data.len()].copy_from_slice(data) };
+        slot.inline_len = data.len() as u8;
+        true
+    }
+
     /// A message holding a copy of `data`.
     pub fn from_slice(data: &[u8]) -> Result<Msg> {
         // SAFETY: every byte is written by the copy before anything reads.
@@ -486,11 +503,16 @@ impl Drop for Msg {
         let Some(shared) = self.shared() else {
             return;
         };
-        if shared.refs.fetch_sub(1, Ordering::Release) != 1 {
-            return;
+        // The usual case, the only reference, needs no locked instruction:
+        // no other thread can add a reference without holding one, and the
+        // acquiring load sees every earlier release.
+        if shared.refs.load(Ordering::Acquire) != 1 {
+            if shared.refs.fetch_sub(1, Ordering::Release) != 1 {
+                return;
+            }
+            // Synchronise with every other reference's release before freeing.
+            fence(Ordering::Acquire);
         }
-        // Synchronise with every other reference's release before freeing.
-        fence(Ordering::Acquire);
         let header = external.owner.cast_mut();
         // SAFETY: this was the last reference, so nothing else can reach the
         // header or the bytes; each branch frees them the way they were made.
@@ -638,6 +660,38 @@ mod tests {
         );
         drop(copy);
         assert_eq!(Arc::strong_count(&meta), 1);
+    }
+
+    #[test]
+    fn fill_inline_takes_small_bodies_into_a_fresh_message_only() {
+        let mut slot = Msg::new();
+        assert!(Msg::fill_inline(&mut slot, b"hello"));
+        assert_eq!(slot.as_slice(), b"hello");
+        // Not twice, and not beyond the inline capacity.
+        assert!(!Msg::fill_inline(&mut slot, b"x"));
+        assert_eq!(slot.as_slice(), b"hello");
+        let mut fresh = Msg::new();
+        assert!(!Msg::fill_inline(&mut fresh, &[7; INLINE_CAPACITY + 1]));
+        assert!(fresh.is_empty());
+        assert!(Msg::fill_inline(&mut fresh, &[7; INLINE_CAPACITY]));
+        assert_eq!(fresh.as_slice(), &[7; INLINE_CAPACITY]);
+        let mut big = Msg::from_slice(&[1; 100]).unwrap();
+        assert!(!Msg::fill_inline(&mut big, b"x"));
+        assert_eq!(big.len(), 100);
+    }
+
+    #[test]
+    fn shared_bodies_are_freed_by_the_last_copy_from_any_thread() {
+        let a = Msg::from_slice(&[3; 1000]).unwrap();
+        let copies: Vec<Msg> = (0..4).map(|_| a.clone()).collect();
+        drop(a);
+        let threads: Vec<_> = copies
+            .into_iter()
+            .map(|m| std::thread::spawn(move || assert_eq!(m.as_slice(), &[3; 1000][..])))
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
     }
 
     #[test]

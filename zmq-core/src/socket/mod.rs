@@ -18,7 +18,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use parking_lot::{Mutex, MutexGuard};
+use spin::mutex::{SpinMutex, SpinMutexGuard};
+use spin::relax::Yield;
 
 use crate::ctx::{Context, InprocPeer};
 use crate::error::{Error, Result};
@@ -635,12 +636,17 @@ impl Core {
 }
 
 /// A socket slot: closed until opened by [`Socket::open`].
+///
+/// Every call holds the lock, briefly (a blocking call lets go of it while
+/// it sleeps), and one thread at a time is the normal use: so a spin lock
+/// that yields, whose release is a plain store, rather than a parking
+/// mutex, whose release is a locked instruction on every call.
 #[derive(Default)]
 pub struct Socket {
-    core: Mutex<Option<Core>>,
+    core: SpinMutex<Option<Core>, Yield>,
 }
 
-type Guard<'a> = MutexGuard<'a, Option<Core>>;
+type Guard<'a> = SpinMutexGuard<'a, Option<Core>, Yield>;
 
 impl Socket {
     pub fn new() -> Socket {
@@ -740,7 +746,10 @@ impl Socket {
                 None => None,
             };
             let mailbox = core.mailbox.clone();
-            MutexGuard::unlocked(&mut slot, || mailbox.wait(remaining))?;
+            drop(slot);
+            let woken = mailbox.wait(remaining);
+            slot = self.core.lock();
+            woken?;
             match slot.as_ref() {
                 Some(core) if Arc::ptr_eq(&core.mailbox, &mailbox) => {}
                 // Closed (and perhaps reopened) by another thread meanwhile.

@@ -193,14 +193,25 @@ impl FrameDecoder {
         let mut pos = 0;
         let run = loop {
             match self.whole_short_frame(&input[pos..], FLAG_MORE) {
-                Ok(Some((flags, body))) => match Msg::from_slice(body) {
-                    Ok(mut msg) => {
-                        msg.set_more(flags & FLAG_MORE != 0);
-                        pos += 2 + body.len();
-                        out.push_back(msg);
+                Ok(Some((flags, body))) => {
+                    // Small bodies are written straight into the queue's
+                    // slot instead of into a message that is then moved.
+                    out.push_back(Msg::new());
+                    let Some(msg) = out.back_mut() else {
+                        break Ok(pos);
+                    };
+                    if !Msg::fill_inline(msg, body) {
+                        match Msg::from_slice(body) {
+                            Ok(big) => *msg = big,
+                            Err(_) => {
+                                out.pop_back();
+                                break Err(ZmtpError::NoMemory);
+                            }
+                        }
                     }
-                    Err(_) => break Err(ZmtpError::NoMemory),
-                },
+                    msg.set_more(flags & FLAG_MORE != 0);
+                    pos += 2 + body.len();
+                }
                 Ok(None) => break Ok(pos),
                 Err(e) => break Err(e),
             }
