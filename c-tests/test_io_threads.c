@@ -47,13 +47,24 @@ static int threads_named (const char *name)
 }
 
 /* A thread applies its scheduling as it starts: wait up to 2 s for the
- * thread `tid` to run under `policy`. */
+ * thread `tid` to run under `policy`, then for its nice value to be
+ * `nice_value`. */
 static int wait_for_policy (pid_t tid, int policy)
 {
     int current = sched_getscheduler (tid);
     for (int i = 0; i < 200 && current != policy; i++) {
         usleep (10000);
         current = sched_getscheduler (tid);
+    }
+    return current;
+}
+
+static int wait_for_nice (pid_t tid, int nice_value)
+{
+    int current = getpriority (PRIO_PROCESS, (id_t) tid);
+    for (int i = 0; i < 200 && current != nice_value; i++) {
+        usleep (10000);
+        current = getpriority (PRIO_PROCESS, (id_t) tid);
     }
     return current;
 }
@@ -127,7 +138,7 @@ int main (void)
         threads_named_tid ("ZMQbg/IO/0", &tid);
         CHECK_EQ_INT (wait_for_policy (tid, SCHED_BATCH), SCHED_BATCH);
         int expected = geteuid () == 0 ? -20 : nice_before;
-        CHECK_EQ_INT (getpriority (PRIO_PROCESS, (id_t) tid), expected);
+        CHECK_EQ_INT (wait_for_nice (tid, expected), expected);
         cpu_set_t cpus;
         CPU_ZERO (&cpus);
         CHECK_EQ_INT (sched_getaffinity (tid, sizeof cpus, &cpus), 0);

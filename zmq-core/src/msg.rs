@@ -167,6 +167,17 @@ impl Msg {
     #[inline(never)]
     unsafe fn allocate_external(len: usize, zeroed: bool) -> Result<Msg> {
         let mut msg = Msg::new();
+        // SAFETY: forwarded to the caller; `msg` is a fresh inline message.
+        unsafe { msg.attach_block(len, zeroed)? };
+        Ok(msg)
+    }
+
+    /// Gives this fresh inline message an owned block of `len` bytes.
+    ///
+    /// # Safety
+    /// As [`Msg::allocate`]; `self` holds no body (a fresh `Msg::new`), as
+    /// whatever it held is overwritten, not released.
+    unsafe fn attach_block(&mut self, len: usize, zeroed: bool) -> Result<()> {
         let layout = pool::layout_for(len).ok_or(Error::NoMemory)?;
         // SAFETY: the layout has a non-zero size (it includes the header).
         let block = unsafe { pool::allocate(layout, zeroed) };
@@ -182,38 +193,42 @@ impl Msg {
                 refs: AtomicUsize::new(1),
                 release: Release::Owned(layout),
             });
-            msg.set_external(block.add(OWNED_DATA_OFFSET), len, header);
+            self.set_external(block.add(OWNED_DATA_OFFSET), len, header);
         }
-        Ok(msg)
+        Ok(())
     }
 
-    /// A small message (at most [`INLINE_CAPACITY`] bytes) holding a copy
-    /// of `data`, written where it will live: `slot` (a fresh value from
-    /// `Msg::new` pushed there) rather than built here and moved, so the
-    /// bytes are stored once. False, and `slot` unchanged, if `data` is
-    /// too large for inline storage or `slot` is not an empty inline
-    /// message.
-    pub fn fill_inline(slot: &mut Msg, data: &[u8]) -> bool {
-        if data.len() > INLINE_CAPACITY || slot.kind() != KIND_INLINE || slot.inline_len != 0 {
-            return false;
+    /// Makes `slot`, an empty message from `Msg::new`, a copy of `data`,
+    /// where it lives: a decoder pushes the fresh value into its queue and
+    /// fills it there, rather than building a message and moving it, so
+    /// the message is written once. `Invalid` (and `slot` unchanged) if
+    /// `slot` has a body already.
+    pub fn fill(slot: &mut Msg, data: &[u8]) -> Result<()> {
+        if slot.kind() != KIND_INLINE || slot.inline_len != 0 {
+            return Err(Error::Invalid);
         }
-        // SAFETY: the message is inline (checked), so `inline` is the
-        // active field of the body.
-        unsafe { slot.body.inline[..data.len()].copy_from_slice(data) };
-        slot.inline_len = data.len() as u8;
-        true
+        let len = data.len();
+        if len <= INLINE_CAPACITY {
+            // SAFETY: the message is inline (checked), so `inline` is the
+            // active field of the body.
+            unsafe { slot.body.inline[..len].copy_from_slice(data) };
+            slot.inline_len = len as u8;
+            return Ok(());
+        }
+        // SAFETY: the slot holds no body (checked); every byte of the new
+        // block is written by the copy before anything reads, and the
+        // block cannot overlap the borrowed `data`.
+        unsafe {
+            slot.attach_block(len, false)?;
+            ptr::copy_nonoverlapping(data.as_ptr(), slot.data_ptr(), len);
+        }
+        Ok(())
     }
 
     /// A message holding a copy of `data`.
     pub fn from_slice(data: &[u8]) -> Result<Msg> {
-        // SAFETY: every byte is written by the copy before anything reads.
-        let mut msg = unsafe { Msg::allocate(data.len(), false)? };
-        let len = data.len();
-        if len > 0 {
-            // SAFETY: data_ptr points at `len` writable bytes of the new
-            // message, which cannot overlap the borrowed `data`.
-            unsafe { ptr::copy_nonoverlapping(data.as_ptr(), msg.data_ptr(), len) };
-        }
+        let mut msg = Msg::new();
+        Msg::fill(&mut msg, data)?;
         Ok(msg)
     }
 
@@ -663,20 +678,24 @@ mod tests {
     }
 
     #[test]
-    fn fill_inline_takes_small_bodies_into_a_fresh_message_only() {
+    fn fill_writes_a_fresh_message_in_place_once() {
         let mut slot = Msg::new();
-        assert!(Msg::fill_inline(&mut slot, b"hello"));
+        assert_eq!(Msg::fill(&mut slot, b"hello"), Ok(()));
         assert_eq!(slot.as_slice(), b"hello");
-        // Not twice, and not beyond the inline capacity.
-        assert!(!Msg::fill_inline(&mut slot, b"x"));
+        // Not twice: a body is never overwritten.
+        assert_eq!(Msg::fill(&mut slot, b"x"), Err(Error::Invalid));
         assert_eq!(slot.as_slice(), b"hello");
-        let mut fresh = Msg::new();
-        assert!(!Msg::fill_inline(&mut fresh, &[7; INLINE_CAPACITY + 1]));
-        assert!(fresh.is_empty());
-        assert!(Msg::fill_inline(&mut fresh, &[7; INLINE_CAPACITY]));
-        assert_eq!(fresh.as_slice(), &[7; INLINE_CAPACITY]);
+        for len in [0, INLINE_CAPACITY, INLINE_CAPACITY + 1, 64, 5000, 70_000] {
+            let data: Vec<u8> = (0..len).map(|i| i as u8).collect();
+            let mut fresh = Msg::new();
+            assert_eq!(Msg::fill(&mut fresh, &data), Ok(()));
+            assert_eq!(fresh.as_slice(), &data[..]);
+            let copy = fresh.clone();
+            drop(fresh);
+            assert_eq!(copy.as_slice(), &data[..]);
+        }
         let mut big = Msg::from_slice(&[1; 100]).unwrap();
-        assert!(!Msg::fill_inline(&mut big, b"x"));
+        assert_eq!(Msg::fill(&mut big, b"x"), Err(Error::Invalid));
         assert_eq!(big.len(), 100);
     }
 

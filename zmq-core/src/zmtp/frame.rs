@@ -194,20 +194,15 @@ impl FrameDecoder {
         let run = loop {
             match self.whole_short_frame(&input[pos..], FLAG_MORE) {
                 Ok(Some((flags, body))) => {
-                    // Small bodies are written straight into the queue's
-                    // slot instead of into a message that is then moved.
+                    // The message is written where it will wait, in the
+                    // queue, instead of built here and moved there.
                     out.push_back(Msg::new());
                     let Some(msg) = out.back_mut() else {
                         break Ok(pos);
                     };
-                    if !Msg::fill_inline(msg, body) {
-                        match Msg::from_slice(body) {
-                            Ok(big) => *msg = big,
-                            Err(_) => {
-                                out.pop_back();
-                                break Err(ZmtpError::NoMemory);
-                            }
-                        }
+                    if Msg::fill(msg, body).is_err() {
+                        out.pop_back();
+                        break Err(ZmtpError::NoMemory);
                     }
                     msg.set_more(flags & FLAG_MORE != 0);
                     pos += 2 + body.len();
