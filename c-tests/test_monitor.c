@@ -105,8 +105,8 @@ int main (void)
 #endif
     CHECK (expect_event (other_mon, ZMQ_EVENT_BIND_FAILED, &value, seen));
     CHECK_EQ_INT (value, EADDRINUSE);
-    zmq_close (other_mon);
     zmq_close (other);
+    zmq_close (other_mon);
 
     CHECK_EQ_INT (zmq_connect (client, endpoint), 0);
     CHECK (expect_event (client_mon, ZMQ_EVENT_CONNECTED, &value, seen));
@@ -134,9 +134,11 @@ int main (void)
     CHECK (expect_event (server_mon, ZMQ_EVENT_DISCONNECTED, NULL, NULL));
     close (fd);
 
-    /* The client goes: the server sees it leave. */
-    zmq_close (client_mon);
+    /* The client goes: the server sees it leave. Monitoring stops before
+     * the monitor's reader closes: libzmq sends MONITOR_STOPPED blocking,
+     * and waits forever when the reader is already gone. */
     zmq_socket_monitor (client, NULL, 0);
+    zmq_close (client_mon);
     zmq_close (client);
     CHECK (expect_event (server_mon, ZMQ_EVENT_DISCONNECTED, NULL, NULL));
 
@@ -160,8 +162,8 @@ int main (void)
     /* The interval (libzmq adds up to one interval of jitter). */
     CHECK (value >= 50 && value < 100);
     CHECK_STR (seen, endpoint);
-    zmq_close (lonely_mon);
     zmq_close (lonely);
+    zmq_close (lonely_mon);
 
     zmq_close (server);
     CHECK_EQ_INT (zmq_ctx_term (ctx), 0);
