@@ -10,49 +10,16 @@ use std::time::{Duration, Instant};
 
 use zmq_core::ctx::Context;
 use zmq_core::monitor;
-use zmq_core::socket::{options, Socket, DONTWAIT};
+use zmq_core::socket::{options, Socket};
 use zmq_core::Error;
 
 mod common;
 use common::*;
 
-const PAIR: i32 = 0;
 const PUB: i32 = 1;
 const SUB: i32 = 2;
 const DEALER: i32 = 5;
 const ROUTER: i32 = 6;
-
-fn last_endpoint(s: &Socket) -> String {
-    let mut out = [0u8; 256];
-    let n = s.get_option(options::LAST_ENDPOINT, &mut out).unwrap();
-    String::from_utf8_lossy(&out[..n - 1]).into_owned()
-}
-
-/// A monitor on `s`, read through a PAIR socket.
-fn watch(ctx: &Context, s: &Socket, name: &str) -> Socket {
-    let endpoint = format!("inproc://{name}");
-    s.monitor(Some(&endpoint), monitor::ALL).unwrap();
-    let mon = open(ctx, PAIR);
-    mon.connect(&endpoint).unwrap();
-    mon
-}
-
-/// The next event within `wait`, if any.
-fn next_event(mon: &Socket, wait: Duration) -> Option<u32> {
-    let deadline = Instant::now() + wait;
-    loop {
-        match recv_all(mon, DONTWAIT) {
-            Ok(frames) => {
-                let head = &frames[0];
-                return Some(u16::from_ne_bytes([head[0], head[1]]) as u32);
-            }
-            Err(Error::Again) if Instant::now() < deadline => {
-                thread::sleep(Duration::from_millis(2))
-            }
-            Err(_) => return None,
-        }
-    }
-}
 
 /// Reads events until `event` arrives; false if it does not within 2 s.
 fn expect_event(mon: &Socket, event: u32) -> bool {
@@ -65,14 +32,14 @@ fn expect_event(mon: &Socket, event: u32) -> bool {
     false
 }
 
-/// Events seen during `wait`.
-fn events_during(mon: &Socket, wait: Duration) -> Vec<u32> {
-    let deadline = Instant::now() + wait;
-    let mut seen = Vec::new();
-    while let Some(e) = next_event(mon, deadline.saturating_duration_since(Instant::now())) {
-        seen.push(e);
-    }
-    seen
+/// A SUB socket that reconnects every 10 ms, stops as `stop` says
+/// (ZMQ_RECONNECT_STOP), and is watched by the monitor it comes with.
+fn reconnecting_sub(ctx: &Context, name: &str, stop: i32) -> (Socket, Socket) {
+    let sub = open(ctx, SUB);
+    let mon = watch(ctx, &sub, name);
+    set_int(&sub, options::RECONNECT_IVL, 10);
+    set_int(&sub, options::RECONNECT_STOP, stop);
+    (sub, mon)
 }
 
 fn set_metadata(s: &Socket, property: &str) {
@@ -138,14 +105,7 @@ fn reconnect_stops_when_the_connection_is_refused() {
     let publisher = open(&ctx, PUB);
     publisher.bind("tcp://127.0.0.1:*").unwrap();
     let endpoint = last_endpoint(&publisher);
-    let sub = open(&ctx, SUB);
-    let mon = watch(&ctx, &sub, "refused");
-    set_int(&sub, options::RECONNECT_IVL, 20);
-    set_int(
-        &sub,
-        options::RECONNECT_STOP,
-        options::RECONNECT_STOP_CONN_REFUSED,
-    );
+    let (sub, mon) = reconnecting_sub(&ctx, "refused", options::RECONNECT_STOP_CONN_REFUSED);
     assert_eq!(
         get_int(&sub, options::RECONNECT_STOP),
         options::RECONNECT_STOP_CONN_REFUSED
@@ -176,9 +136,7 @@ fn without_the_option_a_refused_connect_is_retried() {
         .local_addr()
         .unwrap()
         .port();
-    let sub = open(&ctx, SUB);
-    let mon = watch(&ctx, &sub, "retried");
-    set_int(&sub, options::RECONNECT_IVL, 10);
+    let (sub, mon) = reconnecting_sub(&ctx, "retried", 0);
     sub.connect(&format!("tcp://127.0.0.1:{port}")).unwrap();
     let seen = events_during(&mon, Duration::from_millis(300));
     let retries = seen
@@ -196,14 +154,7 @@ fn reconnect_stops_on_a_refused_ipc_path() {
     let _ = std::fs::remove_file(&path);
     drop(std::os::unix::net::UnixListener::bind(&path).unwrap());
     let ctx = Context::new();
-    let sub = open(&ctx, SUB);
-    let mon = watch(&ctx, &sub, "ipc-refused");
-    set_int(&sub, options::RECONNECT_IVL, 10);
-    set_int(
-        &sub,
-        options::RECONNECT_STOP,
-        options::RECONNECT_STOP_CONN_REFUSED,
-    );
+    let (sub, mon) = reconnecting_sub(&ctx, "ipc-refused", options::RECONNECT_STOP_CONN_REFUSED);
     sub.connect(&format!("ipc://{}", path.display())).unwrap();
     let seen = events_during(&mon, Duration::from_millis(300));
     assert!(
@@ -235,14 +186,7 @@ fn reconnect_stops_when_the_handshake_fails() {
         count
     });
     let ctx = Context::new();
-    let sub = open(&ctx, SUB);
-    let mon = watch(&ctx, &sub, "handshake");
-    set_int(&sub, options::RECONNECT_IVL, 10);
-    set_int(
-        &sub,
-        options::RECONNECT_STOP,
-        options::RECONNECT_STOP_HANDSHAKE_FAILED,
-    );
+    let (sub, mon) = reconnecting_sub(&ctx, "handshake", options::RECONNECT_STOP_HANDSHAKE_FAILED);
     sub.connect(&format!("tcp://127.0.0.1:{port}")).unwrap();
     assert!(expect_event(&mon, monitor::CONNECTED));
     let seen = events_during(&mon, Duration::from_millis(500));
@@ -262,12 +206,9 @@ fn reconnect_stops_after_a_disconnect() {
     let ctx = Context::new();
     let other = open(&ctx, PUB);
     other.bind("tcp://127.0.0.1:*").unwrap();
-    let sub = open(&ctx, SUB);
-    let mon = watch(&ctx, &sub, "after-disconnect");
-    set_int(&sub, options::RECONNECT_IVL, 10);
-    set_int(
-        &sub,
-        options::RECONNECT_STOP,
+    let (sub, mon) = reconnecting_sub(
+        &ctx,
+        "after-disconnect",
         options::RECONNECT_STOP_AFTER_DISCONNECT,
     );
     sub.connect(&format!("tcp://127.0.0.1:{port}")).unwrap();

@@ -7,7 +7,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use zmq_core::ctx::Context;
-use zmq_core::socket::{Socket, SNDMORE};
+use zmq_core::monitor;
+use zmq_core::socket::{options, Socket, DONTWAIT, SNDMORE};
 use zmq_core::{Error, Msg};
 
 pub fn open(ctx: &Context, kind: i32) -> Socket {
@@ -73,4 +74,55 @@ pub fn eventually(mut f: impl FnMut() -> bool) -> bool {
         thread::sleep(Duration::from_millis(5));
     }
     false
+}
+
+/// ZMQ_LAST_ENDPOINT, without its NUL.
+pub fn last_endpoint(s: &Socket) -> String {
+    let mut out = [0u8; 256];
+    let n = s.get_option(options::LAST_ENDPOINT, &mut out).unwrap();
+    String::from_utf8_lossy(&out[..n - 1]).into_owned()
+}
+
+/// The port of a tcp socket's last endpoint.
+pub fn bound_port(s: &Socket) -> u16 {
+    let endpoint = last_endpoint(s);
+    endpoint.rsplit(':').next().unwrap().parse().unwrap()
+}
+
+/// A monitor of every event on `s`, read through a PAIR socket bound to
+/// inproc://`name`.
+pub fn watch(ctx: &Context, s: &Socket, name: &str) -> Socket {
+    const PAIR: i32 = 0;
+    let endpoint = format!("inproc://{name}");
+    s.monitor(Some(&endpoint), monitor::ALL).unwrap();
+    let mon = open(ctx, PAIR);
+    mon.connect(&endpoint).unwrap();
+    mon
+}
+
+/// The next monitor event within `wait`, if any.
+pub fn next_event(mon: &Socket, wait: Duration) -> Option<u32> {
+    let deadline = Instant::now() + wait;
+    loop {
+        match recv_all(mon, DONTWAIT) {
+            Ok(frames) => {
+                let head = &frames[0];
+                return Some(u16::from_ne_bytes([head[0], head[1]]) as u32);
+            }
+            Err(Error::Again) if Instant::now() < deadline => {
+                thread::sleep(Duration::from_millis(2))
+            }
+            Err(_) => return None,
+        }
+    }
+}
+
+/// The monitor events seen during `wait`.
+pub fn events_during(mon: &Socket, wait: Duration) -> Vec<u32> {
+    let deadline = Instant::now() + wait;
+    let mut seen = Vec::new();
+    while let Some(e) = next_event(mon, deadline.saturating_duration_since(Instant::now())) {
+        seen.push(e);
+    }
+    seen
 }
