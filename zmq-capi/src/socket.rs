@@ -169,6 +169,9 @@ pub unsafe extern "C" fn zmq_setsockopt(
 ) -> c_int {
     call_int(|| {
         let slot = socket(s)?;
+        if optval.is_null() && optvallen == 0 {
+            return slot.value.set_option_null(option);
+        }
         // SAFETY: the caller passes `optvallen` readable bytes.
         let value = unsafe { slice(optval.cast::<u8>(), optvallen, Error::Invalid)? };
         slot.value.set_option(option, value)

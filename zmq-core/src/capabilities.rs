@@ -8,7 +8,7 @@ const CAPABILITIES: &[(&str, bool)] = &[
     ("pgm", false),
     ("tipc", false),
     ("norm", false),
-    ("curve", false),
+    ("curve", true),
     ("gssapi", false),
     ("draft", cfg!(feature = "draft")),
 ];

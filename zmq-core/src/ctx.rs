@@ -1,6 +1,6 @@
 //! Contexts: the options of zmq_ctx_set, the registry of live sockets (to
-//! stop them on termination), and the inproc endpoints with connections
-//! waiting for their bind.
+//! stop them on termination), the I/O threads, and the inproc registry
+//! (`inproc.rs`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -8,9 +8,11 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 
 use crate::error::{Error, Result};
+pub use crate::inproc::InprocPeer;
+use crate::inproc::Registry;
 use crate::io_thread::{IoHandle, IoThread, ThreadSettings};
 use crate::mailbox::{Command, Mailbox};
-use crate::pipe::{self, Flow, PipeEnd, PipeId};
+use crate::pipe::{PipeEnd, PipeId};
 
 pub const IO_THREADS: i32 = 1;
 pub const MAX_SOCKETS: i32 = 2;
@@ -32,28 +34,6 @@ pub const MAX_SOCKETS_DEFAULT: i32 = 1023;
 /// The largest socket count a context accepts.
 pub const SOCKET_LIMIT_VALUE: i32 = 65535;
 
-/// What a socket tells the context about itself when it binds or
-/// connects over inproc.
-#[derive(Clone)]
-pub struct InprocPeer {
-    pub socket_id: u64,
-    pub mailbox: Arc<Mailbox>,
-    pub sndhwm: i32,
-    pub rcvhwm: i32,
-    pub conflate: bool,
-    pub routing_id: Vec<u8>,
-}
-
-/// A connection made before its endpoint was bound: the connector holds
-/// one end, the context keeps the other for the binder.
-struct Pending {
-    connector: InprocPeer,
-    end: PipeEnd,
-    /// The connector's own end, held back until the bind when it set
-    /// ZMQ_IMMEDIATE (so that nothing queues for an absent peer).
-    held: Option<PipeEnd>,
-}
-
 struct State {
     io_threads: i32,
     max_sockets: i32,
@@ -72,8 +52,6 @@ struct State {
     sockets: HashMap<u64, Arc<Mailbox>>,
     next_socket_id: u64,
     terminating: bool,
-    endpoints: HashMap<String, InprocPeer>,
-    pending: HashMap<String, Vec<Pending>>,
     /// The I/O threads, started with the first socket.
     io_threads_running: Vec<IoThread>,
     /// The thread the next network endpoint goes to (round robin).
@@ -85,6 +63,7 @@ struct State {
 
 struct Inner {
     state: Mutex<State>,
+    inproc: Arc<Registry>,
 }
 
 /// A context; clones refer to the same one.
@@ -103,6 +82,7 @@ impl Context {
     pub fn new() -> Context {
         Context {
             inner: Arc::new(Inner {
+                inproc: Arc::default(),
                 state: Mutex::new(State {
                     io_threads: IO_THREADS_DEFAULT,
                     max_sockets: MAX_SOCKETS_DEFAULT,
@@ -118,8 +98,6 @@ impl Context {
                     sockets: HashMap::new(),
                     next_socket_id: 1,
                     terminating: false,
-                    endpoints: HashMap::new(),
-                    pending: HashMap::new(),
                     all_closed: None,
                     io_threads_running: Vec::new(),
                     next_io_thread: 0,
@@ -239,7 +217,7 @@ impl Context {
     pub(crate) fn remove_socket(&self, id: u64) {
         let mut s = self.inner.state.lock();
         s.sockets.remove(&id);
-        s.endpoints.retain(|_, peer| peer.socket_id != id);
+        self.inner.inproc.socket_closed(id);
         if s.sockets.is_empty() {
             if let Some(signal) = &s.all_closed {
                 signal.send(Command::Stop);
@@ -278,7 +256,7 @@ impl Context {
             {
                 let mut s = self.inner.state.lock();
                 if s.sockets.is_empty() {
-                    s.pending.clear();
+                    self.inner.inproc.clear_pending();
                     let threads = std::mem::take(&mut s.io_threads_running);
                     drop(s);
                     for thread in threads {
@@ -292,48 +270,30 @@ impl Context {
         }
     }
 
-    /// Binds an inproc endpoint; returns the ends of connections that were
-    /// waiting for it, with their flow settled for the binder.
-    pub(crate) fn bind_inproc(&self, name: &str, binder: InprocPeer) -> Result<Vec<PipeEnd>> {
-        let mut s = self.inner.state.lock();
-        if s.terminating {
+    /// The inproc registry, for sockets and for sessions asking ZAP.
+    pub(crate) fn inproc(&self) -> &Arc<Registry> {
+        &self.inner.inproc
+    }
+
+    fn check_running(&self) -> Result<()> {
+        if self.inner.state.lock().terminating {
             return Err(Error::Terminated);
         }
-        if s.endpoints.contains_key(name) {
-            return Err(Error::AddressInUse);
-        }
-        s.endpoints.insert(name.to_owned(), binder.clone());
-        let waiting = s.pending.remove(name).unwrap_or_default();
-        Ok(waiting
-            .into_iter()
-            .map(|p| {
-                let (to_binder, from_binder) = flows(&p.connector, &binder);
-                p.end.set_flow(from_binder, to_binder);
-                p.end.set_routing_id(&binder.routing_id);
-                if let Some(held) = p.held {
-                    p.connector.mailbox.send(Command::Attach(held));
-                }
-                p.end
-            })
-            .collect())
+        Ok(())
+    }
+
+    /// Binds an inproc endpoint; returns the ends of connections that were
+    /// waiting for it.
+    pub(crate) fn bind_inproc(&self, name: &str, binder: InprocPeer) -> Result<Vec<PipeEnd>> {
+        self.check_running()?;
+        self.inner.inproc.bind(name, binder)
     }
 
     pub(crate) fn unbind_inproc(&self, name: &str, socket_id: u64) -> Result<()> {
-        let mut s = self.inner.state.lock();
-        match s.endpoints.get(name) {
-            Some(peer) if peer.socket_id == socket_id => {
-                s.endpoints.remove(name);
-                Ok(())
-            }
-            _ => Err(Error::NotFound),
-        }
+        self.inner.inproc.unbind(name, socket_id)
     }
 
-    /// Connects to an inproc endpoint: returns the id of the connector's
-    /// end, and the end itself unless it is held back (`immediate` and no
-    /// bind yet: it arrives as an `Attach` command at the bind). If the
-    /// endpoint is bound, the binder gets the other end in its mailbox;
-    /// otherwise that waits in the context for the bind.
+    /// Connects to an inproc endpoint (see [`Registry::connect`]).
     pub(crate) fn connect_inproc(
         &self,
         name: &str,
@@ -341,72 +301,9 @@ impl Context {
         immediate: bool,
         peer_alias: Option<Vec<u8>>,
     ) -> Result<(PipeId, Option<PipeEnd>)> {
-        let mut s = self.inner.state.lock();
-        if s.terminating {
-            return Err(Error::Terminated);
-        }
-        match s.endpoints.get(name).cloned() {
-            Some(binder) => {
-                let (to_binder, from_binder) = flows(&connector, &binder);
-                let (mut mine, theirs) = pipe::pair(to_binder, from_binder);
-                mine.set_routing_id(&connector.routing_id);
-                if let Some(alias) = peer_alias {
-                    mine.set_peer_alias(alias);
-                }
-                theirs.set_routing_id(&binder.routing_id);
-                binder.mailbox.send(Command::Attach(theirs));
-                Ok((mine.id(), Some(mine)))
-            }
-            None => {
-                let alone = |hwm: i32, conflate| Flow {
-                    hwm: hwm as u64,
-                    conflate,
-                };
-                let (mut mine, theirs) = pipe::pair(
-                    alone(connector.sndhwm, connector.conflate),
-                    alone(connector.rcvhwm, connector.conflate),
-                );
-                mine.set_routing_id(&connector.routing_id);
-                if let Some(alias) = peer_alias {
-                    mine.set_peer_alias(alias);
-                }
-                let id = mine.id();
-                let (mine, held) = if immediate {
-                    (None, Some(mine))
-                } else {
-                    (Some(mine), None)
-                };
-                s.pending.entry(name.to_owned()).or_default().push(Pending {
-                    connector,
-                    end: theirs,
-                    held,
-                });
-                Ok((id, mine))
-            }
-        }
+        self.check_running()?;
+        self.inner
+            .inproc
+            .connect(name, connector, immediate, peer_alias)
     }
-}
-
-/// The flows (connector to binder, binder to connector) of an inproc
-/// connection: each direction holds the sender's send HWM plus the
-/// receiver's receive HWM, and no limit if either is unlimited.
-fn flows(connector: &InprocPeer, binder: &InprocPeer) -> (Flow, Flow) {
-    let sum = |snd: i32, rcv: i32| {
-        if snd == 0 || rcv == 0 {
-            0
-        } else {
-            snd as u64 + rcv as u64
-        }
-    };
-    let conflate = connector.conflate || binder.conflate;
-    (
-        Flow {
-            hwm: sum(connector.sndhwm, binder.rcvhwm),
-            conflate,
-        },
-        Flow {
-            hwm: sum(binder.sndhwm, connector.rcvhwm),
-            conflate,
-        },
-    )
 }

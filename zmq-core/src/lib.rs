@@ -6,6 +6,7 @@ pub mod capabilities;
 pub mod ctx;
 pub mod curve_keys;
 pub mod error;
+pub mod inproc;
 pub mod io_thread;
 pub mod mailbox;
 pub mod metadata;

@@ -332,15 +332,14 @@ impl Core {
             _ => None,
         };
         engine.handshake_ivl = ms(options::HANDSHAKE_IVL);
-        // ZMTP 1.0/2.0 have no security: refused once a ZAP domain is set
-        // (CVE-2014-9721), as libzmq does.
-        engine.accept_legacy = o.bytes(options::ZAP_DOMAIN).is_empty();
+        engine.security = o.security.clone();
         engine.raw = self.kind == SocketType::Stream;
         SessionConfig {
             socket_id: self.id,
             socket_mailbox: self.mailbox.clone(),
             engine,
             monitors: self.monitors.clone(),
+            inproc: self.ctx.inproc().clone(),
             sndhwm: o.int(options::SNDHWM),
             rcvhwm: o.int(options::RCVHWM),
             conflate: o.int(options::CONFLATE) != 0,
@@ -808,6 +807,21 @@ impl Socket {
         self.with_core(|core| {
             core.process_commands()?;
             core.set_option(option, value)
+        })
+    }
+
+    /// zmq_setsockopt with a NULL value and length 0 (which, for PLAIN's
+    /// credentials, turns the mechanism back to NULL).
+    pub fn set_option_null(&self, option: i32) -> Result<()> {
+        self.with_core(|core| {
+            core.process_commands()?;
+            if core.pattern.set_option(option, &[], &mut core.pipes)? {
+                return Ok(());
+            }
+            match core.options.set_null(option)? {
+                true => Ok(()),
+                false => Err(Error::Invalid),
+            }
         })
     }
 

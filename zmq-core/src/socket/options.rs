@@ -3,7 +3,12 @@
 //! the raw bytes of the C API. Options of one socket type live with its
 //! pattern.
 
+use zeroize::Zeroizing;
+
+use crate::curve_keys::{self, KEY_LEN, KEY_TEXT_LEN};
 use crate::error::{Error, Result};
+use crate::zmtp::mechanism::Security;
+use crate::zmtp::MechanismName;
 
 pub const AFFINITY: i32 = 4;
 pub const ROUTING_ID: i32 = 5;
@@ -42,6 +47,9 @@ pub const PLAIN_SERVER: i32 = 44;
 pub const PLAIN_USERNAME: i32 = 45;
 pub const PLAIN_PASSWORD: i32 = 46;
 pub const CURVE_SERVER: i32 = 47;
+pub const CURVE_PUBLICKEY: i32 = 48;
+pub const CURVE_SECRETKEY: i32 = 49;
+pub const CURVE_SERVERKEY: i32 = 50;
 pub const PROBE_ROUTER: i32 = 51;
 pub const REQ_CORRELATE: i32 = 52;
 pub const REQ_RELAXED: i32 = 53;
@@ -67,6 +75,8 @@ pub const THREAD_SAFE: i32 = 81;
 pub const MULTICAST_MAXTPDU: i32 = 84;
 pub const USE_FD: i32 = 89;
 pub const BINDTODEVICE: i32 = 92;
+/// In zmq.h's draft section, but libzmq 4.3 honours it in every build.
+pub const ZAP_ENFORCE_DOMAIN: i32 = 93;
 /// Draft options: recognised only in a `draft` build, as in libzmq.
 pub const METADATA: i32 = 95;
 pub const RECONNECT_STOP: i32 = 109;
@@ -117,7 +127,16 @@ const INT_OPTIONS: &[(i32, i32, i32, i32)] = &[
 ];
 
 /// Byte-string options: (option, maximum length).
-const BYTES_OPTIONS: &[(i32, usize)] = &[(ZAP_DOMAIN, 255), (SOCKS_PROXY, 255), (BINDTODEVICE, 15)];
+const BYTES_OPTIONS: &[(i32, usize)] = &[(SOCKS_PROXY, 255), (BINDTODEVICE, 15)];
+
+/// ZMQ_MECHANISM's values.
+fn mechanism_number(mechanism: MechanismName) -> i32 {
+    match mechanism {
+        MechanismName::Null => 0,
+        MechanismName::Plain => 1,
+        MechanismName::Curve => 2,
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -134,6 +153,8 @@ pub struct Options {
     pub app_metadata: Vec<(String, Vec<u8>)>,
     /// ZMQ_RECONNECT_STOP: when a connecting socket gives up.
     pub reconnect_stop: i32,
+    /// The mechanism, its credentials and keys, the ZAP domain.
+    pub security: Security,
 }
 
 impl Default for Options {
@@ -150,6 +171,7 @@ impl Default for Options {
             connect_routing_id: None,
             app_metadata: Vec::new(),
             reconnect_stop: 0,
+            security: Security::default(),
         }
     }
 }
@@ -257,7 +279,77 @@ impl Options {
                 self.reconnect_stop = int_value(value)?;
                 Ok(true)
             }
-            _ => Ok(false),
+            _ => self.set_security(option, value),
+        }
+    }
+
+    /// The security options. Each one that names a mechanism switches the
+    /// socket to it, as in libzmq: a user name makes a PLAIN client, a
+    /// server key a CURVE client, PLAIN_SERVER 0 back to NULL.
+    fn set_security(&mut self, option: i32, value: &[u8]) -> Result<bool> {
+        let sec = &mut self.security;
+        match option {
+            PLAIN_SERVER | CURVE_SERVER => {
+                let server = match int_value(value)? {
+                    0 => false,
+                    1 => true,
+                    _ => return Err(Error::Invalid),
+                };
+                let mechanism = if option == PLAIN_SERVER {
+                    MechanismName::Plain
+                } else {
+                    MechanismName::Curve
+                };
+                sec.as_server = server;
+                sec.mechanism = if server {
+                    mechanism
+                } else {
+                    MechanismName::Null
+                };
+            }
+            PLAIN_USERNAME | PLAIN_PASSWORD => {
+                if value.is_empty() || value.len() > 255 {
+                    return Err(Error::Invalid);
+                }
+                if option == PLAIN_USERNAME {
+                    sec.plain_username = value.to_vec();
+                } else {
+                    sec.plain_password = value.to_vec();
+                }
+                sec.as_server = false;
+                sec.mechanism = MechanismName::Plain;
+            }
+            CURVE_PUBLICKEY => sec.curve_public_key = curve_key_value(value)?,
+            CURVE_SECRETKEY => sec.curve_secret_key = Zeroizing::new(curve_key_value(value)?),
+            CURVE_SERVERKEY => {
+                sec.curve_server_key = curve_key_value(value)?;
+                sec.as_server = false;
+            }
+            ZAP_DOMAIN => {
+                if value.len() > 255 {
+                    return Err(Error::Invalid);
+                }
+                sec.zap_domain = value.to_vec();
+            }
+            ZAP_ENFORCE_DOMAIN => sec.zap_enforce_domain = int_value(value)? != 0,
+            _ => return Ok(false),
+        }
+        if matches!(option, CURVE_PUBLICKEY | CURVE_SECRETKEY | CURVE_SERVERKEY) {
+            sec.mechanism = MechanismName::Curve;
+        }
+        Ok(true)
+    }
+
+    /// An option set from a NULL pointer with length 0. For PLAIN's
+    /// credentials that means "back to NULL" (libzmq); for any other
+    /// option it is an empty value.
+    pub fn set_null(&mut self, option: i32) -> Result<bool> {
+        match option {
+            PLAIN_USERNAME | PLAIN_PASSWORD => {
+                self.security.mechanism = MechanismName::Null;
+                Ok(true)
+            }
+            _ => self.set(option, &[]),
         }
     }
 
@@ -278,13 +370,59 @@ impl Options {
             MAXMSGSIZE => put(out, &self.maxmsgsize.to_ne_bytes()).map(Some),
             ROUTING_ID => put(out, &self.routing_id).map(Some),
             RECONNECT_STOP if DRAFT => put_int(out, self.reconnect_stop).map(Some),
-            // No security mechanism yet: always NULL (so not a PLAIN or
-            // CURVE server, and no PLAIN credentials); the socket is not
-            // thread-safe in libzmq's sense (one thread at a time).
-            MECHANISM | PLAIN_SERVER | CURVE_SERVER | THREAD_SAFE => put_int(out, 0).map(Some),
-            PLAIN_USERNAME | PLAIN_PASSWORD => put(out, b"\0").map(Some),
-            _ => Ok(None),
+            // Not thread-safe in libzmq's sense (one thread at a time).
+            THREAD_SAFE => put_int(out, 0).map(Some),
+            _ => self.get_security(option, out),
         }
+    }
+
+    fn get_security(&self, option: i32, out: &mut [u8]) -> Result<Option<usize>> {
+        let sec = &self.security;
+        let string = |out: &mut [u8], value: &[u8]| {
+            let mut text = value.to_vec();
+            text.push(0);
+            put(out, &text)
+        };
+        let key = |out: &mut [u8], key: &[u8; KEY_LEN]| match out.len() {
+            KEY_LEN => put(out, key),
+            len if len == KEY_TEXT_LEN + 1 => {
+                let mut text = curve_keys::key_to_text(key).to_vec();
+                text.push(0);
+                put(out, &text)
+            }
+            _ => Err(Error::Invalid),
+        };
+        let server_of = |mechanism| i32::from(sec.as_server && sec.mechanism == mechanism);
+        let len = match option {
+            MECHANISM => put_int(out, mechanism_number(sec.mechanism))?,
+            PLAIN_SERVER => put_int(out, server_of(MechanismName::Plain))?,
+            CURVE_SERVER => put_int(out, server_of(MechanismName::Curve))?,
+            PLAIN_USERNAME => string(out, &sec.plain_username)?,
+            PLAIN_PASSWORD => string(out, &sec.plain_password)?,
+            ZAP_DOMAIN => string(out, &sec.zap_domain)?,
+            CURVE_PUBLICKEY => key(out, &sec.curve_public_key)?,
+            CURVE_SECRETKEY => key(out, &sec.curve_secret_key)?,
+            CURVE_SERVERKEY => key(out, &sec.curve_server_key)?,
+            ZAP_ENFORCE_DOMAIN => put_int(out, i32::from(sec.zap_enforce_domain))?,
+            _ => return Ok(None),
+        };
+        Ok(Some(len))
+    }
+}
+
+/// A CURVE key: 32 bytes, or 40 characters of Z85 (41 with a final NUL).
+fn curve_key_value(value: &[u8]) -> Result<[u8; KEY_LEN]> {
+    match value.len() {
+        KEY_LEN => {
+            let mut key = [0; KEY_LEN];
+            key.copy_from_slice(value);
+            Ok(key)
+        }
+        KEY_TEXT_LEN => curve_keys::key_from_text(value),
+        len if len == KEY_TEXT_LEN + 1 && value[KEY_TEXT_LEN] == 0 => {
+            curve_keys::key_from_text(&value[..KEY_TEXT_LEN])
+        }
+        _ => Err(Error::Invalid),
     }
 }
 
@@ -332,7 +470,7 @@ mod tests {
         assert_eq!(o.get(IPV4ONLY, &mut out), Ok(Some(4)));
         assert_eq!(i32::from_ne_bytes(out), 1);
         // The NULL mechanism: not a PLAIN or CURVE server, no credentials.
-        for option in [MECHANISM, PLAIN_SERVER, CURVE_SERVER] {
+        for option in [MECHANISM, PLAIN_SERVER, CURVE_SERVER, ZAP_ENFORCE_DOMAIN] {
             assert_eq!(o.get(option, &mut out), Ok(Some(4)));
             assert_eq!(i32::from_ne_bytes(out), 0);
         }
@@ -413,5 +551,74 @@ mod tests {
         let longest = [b"X-".to_vec(), vec![b'a'; 253], b":v".to_vec()].concat();
         assert_eq!(o.set(METADATA, &longest), Ok(true));
         assert_eq!(o.set(RECONNECT_STOP, &[0; 2]), Err(Error::Invalid));
+    }
+
+    fn get_int(o: &Options, option: i32) -> i32 {
+        let mut out = [0u8; 4];
+        assert_eq!(o.get(option, &mut out), Ok(Some(4)));
+        i32::from_ne_bytes(out)
+    }
+
+    #[test]
+    fn security_options_switch_the_mechanism_as_libzmq_does() {
+        let mut o = Options::default();
+        assert_eq!(o.set(PLAIN_SERVER, &int(1)), Ok(true));
+        assert_eq!((get_int(&o, MECHANISM), get_int(&o, PLAIN_SERVER)), (1, 1));
+        assert_eq!(o.set(PLAIN_SERVER, &int(2)), Err(Error::Invalid));
+        assert_eq!(o.set(PLAIN_SERVER, &int(0)), Ok(true));
+        assert_eq!(get_int(&o, MECHANISM), 0);
+        // A user name makes a PLAIN client.
+        assert_eq!(o.set(PLAIN_USERNAME, b"admin"), Ok(true));
+        assert_eq!((get_int(&o, MECHANISM), get_int(&o, PLAIN_SERVER)), (1, 0));
+        let mut out = [0u8; 256];
+        assert_eq!(o.get(PLAIN_USERNAME, &mut out), Ok(Some(6)));
+        assert_eq!(&out[..6], b"admin\0");
+        assert_eq!(o.set(PLAIN_PASSWORD, b""), Err(Error::Invalid));
+        assert_eq!(o.set(PLAIN_PASSWORD, &[b'p'; 256]), Err(Error::Invalid));
+        assert_eq!(o.set(PLAIN_PASSWORD, &[b'p'; 255]), Ok(true));
+        assert_eq!(o.set_null(PLAIN_PASSWORD), Ok(true));
+        assert_eq!(get_int(&o, MECHANISM), 0);
+
+        // CURVE keys: 32 bytes, 40 characters, or 41 with a NUL.
+        let (public, secret) = curve_keys::generate().unwrap();
+        let text = curve_keys::key_to_text(&public);
+        assert_eq!(o.set(CURVE_SERVER, &int(1)), Ok(true));
+        assert_eq!((get_int(&o, MECHANISM), get_int(&o, CURVE_SERVER)), (2, 1));
+        assert_eq!(o.set(CURVE_SECRETKEY, &secret), Ok(true));
+        assert_eq!(o.set(CURVE_PUBLICKEY, &text), Ok(true));
+        let mut with_nul = text.to_vec();
+        with_nul.push(0);
+        assert_eq!(o.set(CURVE_SERVERKEY, &with_nul), Ok(true));
+        assert_eq!(get_int(&o, CURVE_SERVER), 0, "a server key makes a client");
+        let mut raw = [0u8; 32];
+        assert_eq!(o.get(CURVE_PUBLICKEY, &mut raw), Ok(Some(32)));
+        assert_eq!(raw, public);
+        let mut z85 = [0u8; 41];
+        assert_eq!(o.get(CURVE_SERVERKEY, &mut z85), Ok(Some(41)));
+        assert_eq!(&z85[..40], &text[..]);
+        assert_eq!(z85[40], 0);
+        assert_eq!(o.get(CURVE_SECRETKEY, &mut raw), Ok(Some(32)));
+        assert_eq!(raw, secret);
+        for bad_len in [0, 31, 33, 40, 42, 300] {
+            let mut out = vec![0u8; bad_len];
+            assert_eq!(o.get(CURVE_PUBLICKEY, &mut out), Err(Error::Invalid));
+        }
+        for bad_len in [0, 31, 33, 39, 42, 300] {
+            assert_eq!(
+                o.set(CURVE_PUBLICKEY, &vec![b'0'; bad_len]),
+                Err(Error::Invalid)
+            );
+        }
+        let mut not_nul = with_nul.clone();
+        not_nul[40] = b'x';
+        assert_eq!(o.set(CURVE_PUBLICKEY, &not_nul), Err(Error::Invalid));
+        assert_eq!(o.set(CURVE_PUBLICKEY, &[b'~'; 40]), Err(Error::Invalid));
+
+        assert_eq!(o.set(ZAP_DOMAIN, &[b'd'; 256]), Err(Error::Invalid));
+        assert_eq!(o.set(ZAP_DOMAIN, b"global"), Ok(true));
+        assert_eq!(o.get(ZAP_DOMAIN, &mut out), Ok(Some(7)));
+        assert_eq!(o.set(ZAP_ENFORCE_DOMAIN, &int(5)), Ok(true));
+        assert_eq!(get_int(&o, ZAP_ENFORCE_DOMAIN), 1);
+        assert!(o.security.refuses_legacy());
     }
 }

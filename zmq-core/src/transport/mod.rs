@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use socket2::{Domain, Protocol, SockAddr, Socket, TcpKeepalive, Type};
 
+use crate::inproc::Registry;
 use crate::mailbox::Mailbox;
 use crate::monitor::Monitors;
 use crate::zmtp::engine::EngineConfig;
@@ -33,6 +34,8 @@ pub struct SessionConfig {
     pub engine: EngineConfig,
     /// The socket's monitor, for connection events.
     pub monitors: Monitors,
+    /// The context's inproc endpoints, where a ZAP handler may be bound.
+    pub inproc: Arc<Registry>,
     pub sndhwm: i32,
     pub rcvhwm: i32,
     pub conflate: bool,

@@ -23,6 +23,7 @@ use crate::msg::Msg;
 use crate::pipe::{self, Flow, PipeEnd, Read as PipeRead, WriteError};
 use crate::socket::options;
 use crate::zmtp::engine::{Engine, EngineError, PeerInfo};
+use crate::zmtp::mechanism::{zap, Failure};
 
 /// Output the engine may hold before the session stops pulling messages
 /// from the pipe (the rest wait there, under the HWM).
@@ -78,6 +79,10 @@ pub struct Session {
     pipe: Option<PipeEnd>,
     /// Frames decoded but not yet in the pipe (it was full).
     inbound: VecDeque<Msg>,
+    /// The pipe to the ZAP handler while the handshake waits for it, and
+    /// the frames of its reply read so far.
+    zap: Option<PipeEnd>,
+    zap_reply: Vec<Msg>,
     metadata: Option<Arc<Metadata>>,
     /// The last frame given to an engine had MORE: after a reconnect the
     /// rest of that message is dropped, not sent as a message of its own.
@@ -117,7 +122,7 @@ impl Session {
         config
             .monitors
             .event(monitor::ACCEPTED, stream.fd(), endpoint);
-        let engine = Engine::new(config.engine.clone(), Instant::now());
+        let engine = new_engine(&config, &peer_address, Instant::now());
         let session = Session {
             token,
             role: Role::Accepted(listener, endpoint.to_owned()),
@@ -169,6 +174,8 @@ impl Session {
             conn: None,
             pipe: None,
             inbound: VecDeque::new(),
+            zap: None,
+            zap_reply: Vec::new(),
             metadata: None,
             out_more: false,
             skip_rest: false,
@@ -310,6 +317,7 @@ impl Session {
     fn pump(&mut self, cx: &mut Cx, now: Instant) -> Result<(), ()> {
         loop {
             let mut progress = self.read(cx, now)?;
+            progress |= self.ask_zap(cx, now)?;
             let ready = self
                 .conn
                 .as_mut()
@@ -324,6 +332,16 @@ impl Session {
                 progress |= self.pull();
             }
             progress |= self.flush()?;
+            let refused = self
+                .conn
+                .as_ref()
+                .and_then(|c| c.engine.as_ref())
+                .and_then(|e| e.closed_by_handshake());
+            if let Some(e) = refused {
+                // The handshake failed and the peer was told why.
+                self.failure = Some(e.clone());
+                return Err(());
+            }
             if self.hang_up
                 && self
                     .conn
@@ -373,6 +391,11 @@ impl Session {
                 return Err(());
             }
             any = true;
+            if engine.closed_by_handshake().is_some() {
+                // Refused: what follows (the peer hanging up) changes
+                // nothing, and must not hide why.
+                break;
+            }
             if !self.inbound.is_empty() {
                 // Frames that came with the handshake wait until it is
                 // processed: the socket must see the pipe attached (and
@@ -385,6 +408,76 @@ impl Session {
             }
         }
         Ok(any)
+    }
+
+    /// Carries the engine's ZAP request to the handler and its reply back;
+    /// returns whether anything moved.
+    fn ask_zap(&mut self, cx: &mut Cx, now: Instant) -> Result<bool, ()> {
+        let Some(engine) = self.conn.as_mut().and_then(|c| c.engine.as_mut()) else {
+            return Ok(false);
+        };
+        let mut any = false;
+        if let Some(request) = engine.take_zap_request() {
+            any = true;
+            let Some(mut pipe) = self.config.inproc.connect_zap() else {
+                return Self::zap_answered(engine, &mut self.failure, None, now).map(|()| true);
+            };
+            pipe.attach(cx.mailbox.clone());
+            cx.own_pipe(pipe.id(), self.token);
+            let frames = match request.frames() {
+                Ok(frames) => frames,
+                Err(failure) => {
+                    self.failure = Some(EngineError::Handshake(failure));
+                    return Err(());
+                }
+            };
+            for frame in frames {
+                // The pipe has no limit, so a write fails only when the
+                // handler is gone; the read below then sees it closed.
+                let _ = pipe.write_batched(frame);
+            }
+            pipe.flush();
+            self.zap = Some(pipe);
+        }
+        let Some(pipe) = &mut self.zap else {
+            return Ok(any);
+        };
+        let complete = loop {
+            match pipe.read() {
+                PipeRead::Msg(frame) => {
+                    any = true;
+                    let last = !frame.more();
+                    self.zap_reply.push(frame);
+                    // A reply longer than any good one is judged as it is.
+                    if last || self.zap_reply.len() > zap::REPLY_FRAMES {
+                        break true;
+                    }
+                }
+                PipeRead::Empty => break false,
+                // The handler closed with our request pending: what came
+                // is judged (and found short).
+                PipeRead::Closed => break true,
+            }
+        };
+        if !complete {
+            return Ok(any);
+        }
+        if let Some(pipe) = self.zap.take() {
+            cx.forget_pipe(pipe.id());
+            pipe.close(true);
+        }
+        let reply = std::mem::take(&mut self.zap_reply);
+        Self::zap_answered(engine, &mut self.failure, Some(&reply), now)?;
+        Ok(true)
+    }
+
+    fn zap_answered(
+        engine: &mut Engine,
+        failure: &mut Option<EngineError>,
+        reply: Option<&[Msg]>,
+        now: Instant,
+    ) -> Result<(), ()> {
+        engine.zap_reply(reply, now).map_err(|e| *failure = Some(e))
     }
 
     /// Writes waiting frames into the pipe; blocks reading when it is full.
@@ -561,7 +654,12 @@ impl Session {
             }
             self.emit(monitor::DISCONNECTED, fd);
         }
-        self.failure = None;
+        // The peer refused us, or we it, in the security handshake: as in
+        // libzmq, trying again would only be refused again.
+        let refused = matches!(
+            self.failure.take(),
+            Some(EngineError::Handshake(_) | EngineError::MechanismMismatch)
+        );
         self.drop_conn(cx);
         // Whole messages that arrived are still delivered; half a message
         // is not (with its first frames already in the pipe, if any).
@@ -582,7 +680,10 @@ impl Session {
         self.out_more = false;
         self.deliver();
         let connecting = matches!(self.role, Role::Connecting(_));
-        if connecting && !was_up && self.stops_on(options::RECONNECT_STOP_HANDSHAKE_FAILED) {
+        if connecting
+            && !was_up
+            && (refused || self.stops_on(options::RECONNECT_STOP_HANDSHAKE_FAILED))
+        {
             self.give_up(cx);
             return;
         }
@@ -670,6 +771,12 @@ impl Session {
         if let Some(mut conn) = self.conn.take() {
             let _ = conn.stream.deregister(cx.registry());
         }
+        // A request still pending is for a connection that is gone.
+        if let Some(pipe) = self.zap.take() {
+            cx.forget_pipe(pipe.id());
+            pipe.close(true);
+        }
+        self.zap_reply.clear();
     }
 
     /// Resolves the target and starts trying its addresses.
@@ -815,7 +922,7 @@ impl Session {
         }
         conn.stream.after_connect(&self.config);
         let fd = conn.stream.fd();
-        conn.engine = Some(Engine::new(self.config.engine.clone(), now));
+        conn.engine = Some(new_engine(&self.config, &conn.peer_address, now));
         // Until this connection's handshake is done (see `read`).
         self.metadata = None;
         if let Role::Connecting(c) = &mut self.role {
@@ -867,6 +974,13 @@ impl Session {
     }
 }
 
+/// An engine for a new connection to or from `peer_address`.
+fn new_engine(config: &SessionConfig, peer_address: &str, now: Instant) -> Engine {
+    let mut engine = config.engine.clone();
+    engine.peer_address = peer_address.to_owned();
+    Engine::new(engine, now)
+}
+
 /// The monitor event (and its value) for a handshake that failed.
 fn handshake_failure(failure: Option<&EngineError>) -> (u32, u32) {
     use crate::zmtp::protocol_error;
@@ -877,7 +991,13 @@ fn handshake_failure(failure: Option<&EngineError>) -> (u32, u32) {
             Some(code) => protocol(code),
             None => no_detail(nix::libc::EPROTO),
         },
-        Some(EngineError::IncompatibleSocketType(_)) => protocol(protocol_error::INVALID_METADATA),
+        Some(EngineError::Handshake(failure)) => match failure {
+            Failure::Protocol(code) => protocol(*code),
+            Failure::Auth(status) => (monitor::HANDSHAKE_FAILED_AUTH, *status),
+            Failure::NoDetail(errno) => no_detail(*errno),
+            Failure::IncompatibleSocketType(_) => protocol(protocol_error::INVALID_METADATA),
+            Failure::Refused(_) => no_detail(nix::libc::EPROTO),
+        },
         Some(EngineError::MechanismMismatch) => protocol(protocol_error::MECHANISM_MISMATCH),
         Some(EngineError::Refused(_)) => no_detail(nix::libc::EPROTO),
         Some(EngineError::HandshakeTimeout) | Some(EngineError::HeartbeatTimeout) => {

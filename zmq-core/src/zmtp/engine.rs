@@ -7,8 +7,10 @@
 //! The handshake follows libzmq 4.3: our greeting goes out in stages
 //! (signature, then the major version once the peer's signature arrived,
 //! then the rest once its version is known), so that ZMTP 1.0 and 2.0
-//! peers can be served; with a 3.x peer the NULL mechanism exchanges
-//! READY commands, and the peer's Socket-Type must suit ours.
+//! peers can be served; with a 3.x peer the socket's security mechanism
+//! (`mechanism/`) runs the handshake, and the peer's Socket-Type must suit
+//! ours. Mechanisms that box frames (CURVE) see every frame after it; the
+//! zero-copy paths are for those that leave frames alone.
 
 use std::collections::VecDeque;
 use std::io::IoSlice;
@@ -17,8 +19,10 @@ use std::time::{Duration, Instant};
 use super::command::{Command, Properties};
 use super::frame::{self, FrameDecoder, FrameVersion};
 use super::greeting::{
-    signature, Greeting, GreetingDecoder, GreetingStatus, Mechanism, PeerGreeting, Version, MAJOR,
+    signature, Greeting, GreetingDecoder, GreetingStatus, PeerGreeting, Version, MAJOR,
 };
+use super::mechanism::zap::{ZapReply, ZapRequest};
+use super::mechanism::{self, Failure, Mechanism, Security, Status};
 use super::{socket_type, ZmtpError};
 use crate::msg::Msg;
 
@@ -45,10 +49,13 @@ pub struct EngineConfig {
     pub heartbeat_timeout: Option<Duration>,
     /// ZMQ_HANDSHAKE_IVL: how long the handshake may take.
     pub handshake_ivl: Option<Duration>,
-    /// Whether ZMTP 1.0 and 2.0 peers are served (not with security).
-    pub accept_legacy: bool,
     /// No ZMTP at all (ZMQ_STREAM): bytes pass through unframed.
     pub raw: bool,
+    /// The security mechanism and its options.
+    pub security: Security,
+    /// The peer's address (IP for tcp, empty for ipc), for ZAP requests
+    /// and the Peer-Address property.
+    pub peer_address: String,
 }
 
 impl EngineConfig {
@@ -62,8 +69,9 @@ impl EngineConfig {
             heartbeat_ttl: Duration::ZERO,
             heartbeat_timeout: None,
             handshake_ivl: None,
-            accept_legacy: true,
             raw: false,
+            security: Security::default(),
+            peer_address: String::new(),
         }
     }
 }
@@ -83,8 +91,8 @@ pub struct PeerInfo {
 pub enum EngineError {
     /// The peer broke the protocol.
     Protocol(ZmtpError),
-    /// The peer's socket type cannot talk to ours.
-    IncompatibleSocketType(Vec<u8>),
+    /// The security handshake failed.
+    Handshake(Failure),
     /// The peer's mechanism is not ours.
     MechanismMismatch,
     /// The peer sent ERROR, with its reason.
@@ -102,14 +110,17 @@ impl From<ZmtpError> for EngineError {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 enum Phase {
     Greeting,
-    /// 3.x: waiting for the peer's READY.
-    Ready,
+    /// 3.x: the mechanism's handshake.
+    Handshake,
     /// 1.0/2.0: waiting for the peer's identity frame.
     Identity,
     Active,
+    /// The handshake failed: what is queued (an ERROR for the peer) is
+    /// written, then the connection closes with this error.
+    Closing(EngineError),
     Failed,
 }
 
@@ -214,12 +225,15 @@ impl Output {
 /// One connection's ZMTP state.
 pub struct Engine {
     config: EngineConfig,
-    our_name: &'static str,
     /// PUB or XPUB: subscriptions arrive; SUB or XSUB: they leave.
     publisher: bool,
     subscriber: bool,
     phase: Phase,
     greeting: GreetingDecoder,
+    /// Created when the peer's greeting names our mechanism.
+    mechanism: Option<Box<dyn Mechanism>>,
+    /// The mechanism boxes every frame (CURVE).
+    boxes: bool,
     decoder: FrameDecoder,
     version: Version,
     out: Output,
@@ -240,20 +254,21 @@ impl Engine {
     /// A new engine; its signature is ready to be written at once.
     pub fn new(config: EngineConfig, now: Instant) -> Engine {
         let our_name = socket_type::name(config.socket_type).unwrap_or("");
-        let greeting = if config.accept_legacy {
-            GreetingDecoder::new()
-        } else {
+        let greeting = if config.security.refuses_legacy() {
             GreetingDecoder::v3_only()
+        } else {
+            GreetingDecoder::new()
         };
         let mut engine = Engine {
             decoder: FrameDecoder::new(FrameVersion::V3, config.max_msg_size),
             handshake_deadline: config.handshake_ivl.map(|ivl| now + ivl),
             config,
-            our_name,
             publisher: matches!(our_name, "PUB" | "XPUB"),
             subscriber: matches!(our_name, "SUB" | "XSUB"),
             phase: Phase::Greeting,
             greeting,
+            mechanism: None,
+            boxes: false,
             version: Version::V3_1,
             out: Output::default(),
             out_at_start: true,
@@ -323,12 +338,56 @@ impl Engine {
         self.out.advance(n);
     }
 
+    /// The handshake failed and what had to be written first (an ERROR
+    /// for the peer) is written: the connection must now close.
+    pub fn closed_by_handshake(&self) -> Option<&EngineError> {
+        match &self.phase {
+            Phase::Closing(e) if !self.has_output() => Some(e),
+            _ => None,
+        }
+    }
+
+    /// A ZAP request the mechanism made, for the session to carry to the
+    /// handler (taken once).
+    pub fn take_zap_request(&mut self) -> Option<ZapRequest> {
+        if self.phase != Phase::Handshake {
+            return None;
+        }
+        self.mechanism.as_mut()?.take_zap_request()
+    }
+
+    /// The handler's reply (its frames), or `None` when no handler is
+    /// bound. A malformed reply fails the handshake.
+    pub fn zap_reply(&mut self, frames: Option<&[Msg]>, now: Instant) -> Result<(), EngineError> {
+        let result = self.zap_reply_inner(frames, now);
+        if result.is_err() {
+            self.phase = Phase::Failed;
+        }
+        result
+    }
+
+    fn zap_reply_inner(&mut self, frames: Option<&[Msg]>, now: Instant) -> Result<(), EngineError> {
+        let Some(mechanism) = self
+            .mechanism
+            .as_mut()
+            .filter(|_| self.phase == Phase::Handshake)
+        else {
+            return Ok(());
+        };
+        let reply = frames
+            .map(ZapReply::parse)
+            .transpose()
+            .map_err(EngineError::Handshake)?;
+        mechanism.zap_reply(reply).map_err(EngineError::Handshake)?;
+        self.handshake_step(now)
+    }
+
     /// Where the body of the frame being received can be read straight
     /// into (large frames), or `None`: then read into a buffer and call
     /// [`Engine::input`]. After reading `n` bytes into it, call
     /// [`Engine::commit`].
     pub fn body_target(&mut self) -> Option<&mut [u8]> {
-        if self.phase == Phase::Active && !self.config.raw {
+        if self.phase == Phase::Active && !self.config.raw && !self.boxes {
             self.decoder.body_target()
         } else {
             None
@@ -358,8 +417,11 @@ impl Engine {
         now: Instant,
         out: &mut VecDeque<Msg>,
     ) -> Result<(), EngineError> {
-        if self.phase == Phase::Failed {
-            return Err(EngineError::Protocol(ZmtpError::BadGreeting));
+        match self.phase {
+            Phase::Failed => return Err(EngineError::Protocol(ZmtpError::BadGreeting)),
+            // Whatever the peer says now changes nothing.
+            Phase::Closing(_) => return Ok(()),
+            _ => {}
         }
         let result = self.input_inner(data, now, out);
         if result.is_err() {
@@ -397,7 +459,8 @@ impl Engine {
                     GreetingStatus::Signature => self.out.push_bytes(&[MAJOR]),
                     GreetingStatus::Major(major) => {
                         if major >= MAJOR {
-                            let greeting = Greeting::new(Mechanism::Null, false);
+                            let security = &self.config.security;
+                            let greeting = Greeting::new(security.mechanism, security.as_server);
                             self.out.push_bytes(&greeting.tail());
                         } else {
                             // ZMTP 2.0: the rest of our greeting is the
@@ -409,7 +472,7 @@ impl Engine {
                 }
                 continue;
             }
-            if self.phase == Phase::Active {
+            if self.phase == Phase::Active && !self.boxes {
                 // The common case: a run of whole short data frames.
                 let used = self.decoder.decode_short_data(data, out)?;
                 data = &data[used..];
@@ -437,20 +500,12 @@ impl Engine {
         self.version = peer.version();
         match peer {
             PeerGreeting::V3 { mechanism, .. } => {
-                if mechanism != Mechanism::Null {
+                if mechanism != self.config.security.mechanism {
                     return Err(EngineError::MechanismMismatch);
                 }
-                self.phase = Phase::Ready;
-                let mut props = Properties::new();
-                props.push("Socket-Type", self.our_name);
-                if self.announces_identity() {
-                    props.push("Identity", self.config.routing_id.clone());
-                }
-                for (name, value) in &self.config.metadata {
-                    props.push(name.as_str(), value.clone());
-                }
-                let ready = Command::Ready(props).to_msg()?;
-                self.write_frame(&ready);
+                self.phase = Phase::Handshake;
+                self.mechanism = Some(mechanism::new(&self.config));
+                self.handshake_step(now)?;
             }
             PeerGreeting::Legacy { revision, .. } => {
                 let framing = if revision == 0 {
@@ -485,10 +540,35 @@ impl Engine {
         Ok(())
     }
 
-    /// Whether READY carries our Identity (libzmq sends it for the types
-    /// whose peers may route by it).
-    fn announces_identity(&self) -> bool {
-        matches!(self.our_name, "REQ" | "DEALER" | "ROUTER")
+    /// Sends what the mechanism has to say, then acts on where it stands.
+    fn handshake_step(&mut self, now: Instant) -> Result<(), EngineError> {
+        let Some(mechanism) = self.mechanism.as_mut() else {
+            return Ok(());
+        };
+        while let Some(body) = mechanism.next_command().map_err(EngineError::Handshake)? {
+            // Handshake commands are short: the header is the long form
+            // only past 255 bytes, as for any frame.
+            let (header, len) = frame::header_for(body.len(), false, true);
+            self.out.push_frame(&header[..len], &body);
+        }
+        match mechanism.status() {
+            Status::Handshaking => {}
+            Status::Ready => {
+                let properties = mechanism.take_properties();
+                self.boxes = mechanism.boxes_frames();
+                let routing_id = properties.routing_id().unwrap_or_default().to_vec();
+                self.activate(
+                    PeerInfo {
+                        version: self.version,
+                        routing_id,
+                        properties,
+                    },
+                    now,
+                );
+            }
+            Status::Error(failure) => self.phase = Phase::Closing(EngineError::Handshake(failure)),
+        }
+        Ok(())
     }
 
     fn frame(
@@ -498,15 +578,16 @@ impl Engine {
         out: &mut VecDeque<Msg>,
     ) -> Result<(), EngineError> {
         match self.phase {
-            Phase::Ready => {
+            Phase::Handshake => {
                 if !msg.is_command() {
                     return Err(ZmtpError::UnexpectedCommand.into());
                 }
-                match Command::from_msg(&msg)? {
-                    Command::Ready(props) => self.peer_ready(props, now),
-                    Command::Error { reason } => Err(EngineError::Refused(reason)),
-                    _ => Err(ZmtpError::UnexpectedCommand.into()),
+                if let Some(mechanism) = self.mechanism.as_mut() {
+                    mechanism
+                        .process_command(msg.as_slice())
+                        .map_err(EngineError::Handshake)?;
                 }
+                self.handshake_step(now)
             }
             Phase::Identity => {
                 let routing_id = msg.as_slice().to_vec();
@@ -524,30 +605,22 @@ impl Engine {
                 }
                 Ok(())
             }
-            Phase::Active if msg.is_command() => self.command(&msg, now, out),
             Phase::Active => {
-                out.push_back(msg);
-                Ok(())
+                let msg = match self.mechanism.as_mut().filter(|_| self.boxes) {
+                    Some(mechanism) => mechanism.decode(&msg).map_err(EngineError::Handshake)?,
+                    None => msg,
+                };
+                if msg.is_command() {
+                    self.command(&msg, now, out)
+                } else {
+                    out.push_back(msg);
+                    Ok(())
+                }
             }
-            Phase::Greeting | Phase::Failed => Err(ZmtpError::UnexpectedCommand.into()),
+            Phase::Greeting | Phase::Closing(_) | Phase::Failed => {
+                Err(ZmtpError::UnexpectedCommand.into())
+            }
         }
-    }
-
-    fn peer_ready(&mut self, props: Properties, now: Instant) -> Result<(), EngineError> {
-        let theirs = props.socket_type().unwrap_or_default();
-        if !socket_type::compatible_bytes(self.our_name, theirs) {
-            return Err(EngineError::IncompatibleSocketType(theirs.to_vec()));
-        }
-        let routing_id = props.routing_id().unwrap_or_default().to_vec();
-        self.activate(
-            PeerInfo {
-                version: self.version,
-                routing_id,
-                properties: props,
-            },
-            now,
-        );
-        Ok(())
     }
 
     fn activate(&mut self, peer: PeerInfo, now: Instant) {
@@ -568,7 +641,7 @@ impl Engine {
         match Command::from_msg(msg)? {
             Command::Ping { ttl, context } => {
                 let pong = Command::pong_for(&context).to_msg()?;
-                self.write_frame(&pong);
+                self.emit(pong);
                 if ttl > 0 {
                     self.ttl_deadline = Some(now + Duration::from_millis(u64::from(ttl) * 100));
                 }
@@ -609,12 +682,25 @@ impl Engine {
         if at_start && !msg.more() && self.version == Version::V3_1 && self.subscriber {
             if let Some(command) = subscription_command(msg.as_slice()) {
                 if let Ok(command) = command.to_msg() {
-                    self.write_frame(&command);
+                    self.emit(command);
                 }
                 return;
             }
         }
-        self.write_owned(msg);
+        self.emit(msg);
+    }
+
+    /// Queues a frame once active, boxed if the mechanism boxes frames.
+    fn emit(&mut self, msg: Msg) {
+        let Some(mechanism) = self.mechanism.as_mut().filter(|_| self.boxes) else {
+            self.write_owned(msg);
+            return;
+        };
+        match mechanism.encode(&msg) {
+            Ok(boxed) => self.write_frame(&boxed),
+            // Nonces ran out: the connection cannot go on.
+            Err(failure) => self.phase = Phase::Closing(EngineError::Handshake(failure)),
+        }
     }
 
     /// Encodes a frame, copying its body.
@@ -676,6 +762,15 @@ impl Engine {
     /// Runs what is due at `now`: a PING to send, or a deadline missed
     /// (an error: the connection must be closed).
     pub fn on_timer(&mut self, now: Instant) -> Result<(), EngineError> {
+        if let Phase::Closing(e) = &self.phase {
+            // The peer does not read the ERROR meant for it.
+            if self.handshake_deadline.is_some_and(|d| now >= d) {
+                let e = e.clone();
+                self.phase = Phase::Failed;
+                return Err(e);
+            }
+            return Ok(());
+        }
         if self.handshake_deadline.is_some_and(|d| now >= d) {
             self.phase = Phase::Failed;
             return Err(EngineError::HandshakeTimeout);
@@ -694,7 +789,7 @@ impl Engine {
                     context: Vec::new(),
                 };
                 if let Ok(ping) = ping.to_msg() {
-                    self.write_frame(&ping);
+                    self.emit(ping);
                 }
                 self.next_ping = Some(now + ivl);
                 if self.pong_deadline.is_none() {
@@ -719,6 +814,7 @@ fn subscription_command(data: &[u8]) -> Option<Command> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::greeting::MechanismName;
     use super::*;
 
     const PUB: i32 = 1;
@@ -851,7 +947,10 @@ mod tests {
         let mut b = Engine::new(config(PULL, b""), now);
         let err = shuttle(&mut a, &mut b, 100, now).unwrap_err();
         assert!(
-            matches!(err, EngineError::IncompatibleSocketType(_)),
+            matches!(
+                err,
+                EngineError::Handshake(Failure::IncompatibleSocketType(_))
+            ),
             "{err:?}"
         );
         // REQ with REQ, PUSH with PUSH.
@@ -886,7 +985,7 @@ mod tests {
         let now = Instant::now();
         let mut sub = Engine::new(config(SUB, b""), now);
         assert_eq!(take_output(&mut sub), signature(1));
-        let mut greeting = Greeting::new(Mechanism::Null, false);
+        let mut greeting = Greeting::new(MechanismName::Null, false);
         greeting.minor = 0;
         let peer_greeting = greeting.encode(0);
         let mut got = VecDeque::new();
@@ -966,25 +1065,25 @@ mod tests {
         let cases: Vec<Vec<u8>> = vec![
             // Unknown mechanism.
             {
-                let mut g = Greeting::new(Mechanism::Null, false).encode(0).to_vec();
+                let mut g = Greeting::new(MechanismName::Null, false).encode(0).to_vec();
                 g[12..16].copy_from_slice(b"XXXX");
                 g
             },
             // A data frame before READY.
             {
-                let mut g = Greeting::new(Mechanism::Null, false).encode(0).to_vec();
+                let mut g = Greeting::new(MechanismName::Null, false).encode(0).to_vec();
                 g.extend_from_slice(b"\x00\x01x");
                 g
             },
             // READY with a broken property list.
             {
-                let mut g = Greeting::new(Mechanism::Null, false).encode(0).to_vec();
+                let mut g = Greeting::new(MechanismName::Null, false).encode(0).to_vec();
                 g.extend_from_slice(b"\x04\x08\x05READY\x0bS");
                 g
             },
             // A frame of 2^63 bytes, announced after a good handshake.
             {
-                let mut g = Greeting::new(Mechanism::Null, false).encode(0).to_vec();
+                let mut g = Greeting::new(MechanismName::Null, false).encode(0).to_vec();
                 let mut props = Properties::new();
                 props.push("Socket-Type", "ROUTER");
                 frame::encode(&Command::Ready(props).to_msg().unwrap(), &mut g);
@@ -993,7 +1092,7 @@ mod tests {
             },
             // Reserved flag bits.
             {
-                let mut g = Greeting::new(Mechanism::Null, false).encode(0).to_vec();
+                let mut g = Greeting::new(MechanismName::Null, false).encode(0).to_vec();
                 let mut props = Properties::new();
                 props.push("Socket-Type", "ROUTER");
                 frame::encode(&Command::Ready(props).to_msg().unwrap(), &mut g);
@@ -1002,7 +1101,7 @@ mod tests {
             },
             // ERROR from the peer.
             {
-                let mut g = Greeting::new(Mechanism::Null, false).encode(0).to_vec();
+                let mut g = Greeting::new(MechanismName::Null, false).encode(0).to_vec();
                 g.extend_from_slice(b"\x04\x0a\x05ERROR\x04nope");
                 g
             },
@@ -1030,7 +1129,7 @@ mod tests {
             let _ = e.input(&bytes, now, &mut got);
         }
         let mut strict = config(DEALER, b"");
-        strict.accept_legacy = false;
+        strict.security.zap_domain = b"x".to_vec();
         let mut e = Engine::new(strict, now);
         assert!(e.input(b"\x01\x00", now, &mut VecDeque::new()).is_err());
     }

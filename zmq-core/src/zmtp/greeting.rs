@@ -30,19 +30,20 @@ const MECHANISM_POS: usize = MINOR_POS + 1;
 const AS_SERVER_POS: usize = MECHANISM_POS + MECHANISM_LEN;
 
 /// The security mechanisms we know.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Mechanism {
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum MechanismName {
+    #[default]
     Null,
     Plain,
     Curve,
 }
 
-impl Mechanism {
+impl MechanismName {
     pub fn name(self) -> &'static str {
         match self {
-            Mechanism::Null => "NULL",
-            Mechanism::Plain => "PLAIN",
-            Mechanism::Curve => "CURVE",
+            MechanismName::Null => "NULL",
+            MechanismName::Plain => "PLAIN",
+            MechanismName::Curve => "CURVE",
         }
     }
 
@@ -56,11 +57,15 @@ impl Mechanism {
 
     /// Parses the greeting's field. Like libzmq (which compares all 20
     /// octets), the padding must be zeros.
-    pub fn from_field(field: &[u8; MECHANISM_LEN]) -> Result<Mechanism, ZmtpError> {
-        [Mechanism::Null, Mechanism::Plain, Mechanism::Curve]
-            .into_iter()
-            .find(|m| m.field() == *field)
-            .ok_or(ZmtpError::UnknownMechanism(*field))
+    pub fn from_field(field: &[u8; MECHANISM_LEN]) -> Result<MechanismName, ZmtpError> {
+        [
+            MechanismName::Null,
+            MechanismName::Plain,
+            MechanismName::Curve,
+        ]
+        .into_iter()
+        .find(|m| m.field() == *field)
+        .ok_or(ZmtpError::UnknownMechanism(*field))
     }
 }
 
@@ -90,12 +95,12 @@ pub fn signature(padding: u64) -> [u8; SIGNATURE_LEN] {
 pub struct Greeting {
     /// The minor version to announce: 1 normally, 0 to pose as 3.0.
     pub minor: u8,
-    pub mechanism: Mechanism,
+    pub mechanism: MechanismName,
     pub as_server: bool,
 }
 
 impl Greeting {
-    pub fn new(mechanism: Mechanism, as_server: bool) -> Greeting {
+    pub fn new(mechanism: MechanismName, as_server: bool) -> Greeting {
         Greeting {
             minor: MINOR,
             mechanism,
@@ -138,7 +143,7 @@ pub enum PeerGreeting {
     V3 {
         major: u8,
         minor: u8,
-        mechanism: Mechanism,
+        mechanism: MechanismName,
         as_server: bool,
     },
 }
@@ -328,7 +333,7 @@ impl GreetingDecoder {
         }
         let mut field = [0; MECHANISM_LEN];
         field.copy_from_slice(&self.buf[MECHANISM_POS..AS_SERVER_POS]);
-        let mechanism = Mechanism::from_field(&field)?;
+        let mechanism = MechanismName::from_field(&field)?;
         let as_server = match self.buf[AS_SERVER_POS] {
             0 => false,
             1 => true,
@@ -404,7 +409,7 @@ mod tests {
 
     #[test]
     fn encodes_a_64_byte_greeting() {
-        let g = Greeting::new(Mechanism::Curve, true).encode(0);
+        let g = Greeting::new(MechanismName::Curve, true).encode(0);
         assert_eq!(g.len(), 64);
         assert_eq!(g[0], 0xFF);
         assert_eq!(&g[1..9], &[0; 8]);
@@ -418,7 +423,7 @@ mod tests {
         assert_eq!(signature(6), [0xFF, 0, 0, 0, 0, 0, 0, 0, 6, 0x7F]);
         let g0 = Greeting {
             minor: 0,
-            ..Greeting::new(Mechanism::Null, false)
+            ..Greeting::new(MechanismName::Null, false)
         };
         assert_eq!(g0.encode(1)[11], 0);
         assert_eq!(g0.tail()[..], g0.encode(1)[11..]);
@@ -427,7 +432,11 @@ mod tests {
     #[test]
     fn round_trips_in_any_chunking() {
         let mut rng = TestRng::new(7);
-        for mech in [Mechanism::Null, Mechanism::Plain, Mechanism::Curve] {
+        for mech in [
+            MechanismName::Null,
+            MechanismName::Plain,
+            MechanismName::Curve,
+        ] {
             for as_server in [false, true] {
                 for minor in [0, 1, 2] {
                     let g = Greeting {
@@ -470,7 +479,7 @@ mod tests {
         let v3 = |major, minor| PeerGreeting::V3 {
             major,
             minor,
-            mechanism: Mechanism::Null,
+            mechanism: MechanismName::Null,
             as_server: false,
         };
         assert_eq!(v3(3, 0).version(), Version::V3_0);
@@ -495,7 +504,7 @@ mod tests {
         assert_eq!((used, status), (10, GreetingStatus::Signature));
         assert_eq!(dec.feed(&[]).unwrap(), (0, GreetingStatus::Incomplete));
         assert_eq!(dec.feed(&[3]).unwrap(), (1, GreetingStatus::Major(3)));
-        let tail = Greeting::new(Mechanism::Plain, false).tail();
+        let tail = Greeting::new(MechanismName::Plain, false).tail();
         assert_eq!(
             dec.feed(&tail[..52]).unwrap(),
             (52, GreetingStatus::Incomplete)
@@ -575,7 +584,7 @@ mod tests {
 
     #[test]
     fn bad_greetings_are_errors() {
-        let good = Greeting::new(Mechanism::Null, false).encode(0);
+        let good = Greeting::new(MechanismName::Null, false).encode(0);
         let mut unknown = good;
         unknown[12..16].copy_from_slice(b"GSSA");
         let mut bad_padding = good;
@@ -603,7 +612,7 @@ mod tests {
     #[test]
     fn fuzz_never_panics() {
         let mut rng = TestRng::new(99);
-        let good = Greeting::new(Mechanism::Plain, true).encode(0);
+        let good = Greeting::new(MechanismName::Plain, true).encode(0);
         for i in 0..10_000 {
             let len = rng.below(100);
             let mut input = rng.bytes(len);

@@ -14,6 +14,7 @@ pub mod command;
 pub mod engine;
 pub mod frame;
 pub mod greeting;
+pub mod mechanism;
 pub mod socket_type;
 
 use std::fmt;
@@ -22,7 +23,9 @@ use crate::error::Error;
 
 pub use command::{Command, Properties};
 pub use frame::{FrameDecoder, FrameVersion};
-pub use greeting::{Greeting, GreetingDecoder, GreetingStatus, Mechanism, PeerGreeting, Version};
+pub use greeting::{
+    Greeting, GreetingDecoder, GreetingStatus, MechanismName, PeerGreeting, Version,
+};
 
 /// `EPROTO` on Linux: what a protocol violation becomes for the C layer.
 const EPROTO: i32 = 71;
@@ -32,11 +35,24 @@ const EPROTO: i32 = 71;
 pub mod protocol_error {
     pub const UNSPECIFIED: u32 = 0x1000_0000;
     pub const UNEXPECTED_COMMAND: u32 = 0x1000_0001;
+    pub const INVALID_SEQUENCE: u32 = 0x1000_0002;
+    pub const KEY_EXCHANGE: u32 = 0x1000_0003;
     pub const MALFORMED_COMMAND_UNSPECIFIED: u32 = 0x1000_0011;
+    pub const MALFORMED_COMMAND_MESSAGE: u32 = 0x1000_0012;
+    pub const MALFORMED_COMMAND_HELLO: u32 = 0x1000_0013;
+    pub const MALFORMED_COMMAND_INITIATE: u32 = 0x1000_0014;
     pub const MALFORMED_COMMAND_ERROR: u32 = 0x1000_0015;
     pub const MALFORMED_COMMAND_READY: u32 = 0x1000_0016;
+    pub const MALFORMED_COMMAND_WELCOME: u32 = 0x1000_0017;
     pub const INVALID_METADATA: u32 = 0x1000_0018;
+    pub const CRYPTOGRAPHIC: u32 = 0x1100_0001;
     pub const MECHANISM_MISMATCH: u32 = 0x1100_0002;
+    pub const ZAP_UNSPECIFIED: u32 = 0x2000_0000;
+    pub const ZAP_MALFORMED_REPLY: u32 = 0x2000_0001;
+    pub const ZAP_BAD_REQUEST_ID: u32 = 0x2000_0002;
+    pub const ZAP_BAD_VERSION: u32 = 0x2000_0003;
+    pub const ZAP_INVALID_STATUS_CODE: u32 = 0x2000_0004;
+    pub const ZAP_INVALID_METADATA: u32 = 0x2000_0005;
 }
 
 /// Everything the codecs can refuse. After a decoder returns one, the
