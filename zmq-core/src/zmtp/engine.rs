@@ -815,6 +815,9 @@ fn subscription_command(data: &[u8]) -> Option<Command> {
 #[cfg(test)]
 mod tests {
     use super::super::greeting::MechanismName;
+    use super::super::mechanism::zap::ZapRequest;
+    use super::super::protocol_error;
+    use super::super::testing::{shuttle, shuttle_zap, take_output, zap_reply};
     use super::*;
 
     const PUB: i32 = 1;
@@ -826,44 +829,6 @@ mod tests {
     const PULL: i32 = 7;
     const PUSH: i32 = 8;
     const XPUB: i32 = 9;
-
-    fn take_output(engine: &mut Engine) -> Vec<u8> {
-        let mut bytes = Vec::new();
-        while engine.has_output() {
-            let before = bytes.len();
-            let mut slices = [IoSlice::new(&[]); 8];
-            let n = engine.output(&mut slices);
-            for s in &slices[..n] {
-                bytes.extend_from_slice(s);
-            }
-            engine.advance_output(bytes.len() - before);
-        }
-        bytes
-    }
-
-    /// Moves bytes both ways until neither side has anything to say;
-    /// `chunk` bytes at a time.
-    fn shuttle(
-        a: &mut Engine,
-        b: &mut Engine,
-        chunk: usize,
-        now: Instant,
-    ) -> Result<(VecDeque<Msg>, VecDeque<Msg>), EngineError> {
-        let (mut at_a, mut at_b) = (VecDeque::new(), VecDeque::new());
-        loop {
-            let to_b = take_output(a);
-            let to_a = take_output(b);
-            if to_a.is_empty() && to_b.is_empty() {
-                return Ok((at_a, at_b));
-            }
-            for c in to_b.chunks(chunk) {
-                b.input(c, now, &mut at_b)?;
-            }
-            for c in to_a.chunks(chunk) {
-                a.input(c, now, &mut at_a)?;
-            }
-        }
-    }
 
     fn config(socket_type: i32, id: &[u8]) -> EngineConfig {
         EngineConfig {
@@ -1263,5 +1228,174 @@ mod tests {
         assert_eq!(a.output_len(), 4 + (1 << 20));
         let rest = take_output(&mut a);
         assert_eq!(rest.len(), 4 + (1 << 20));
+    }
+
+    fn secured(socket_type: i32, mechanism: MechanismName, server: bool) -> EngineConfig {
+        let mut cfg = config(socket_type, b"");
+        cfg.security.mechanism = mechanism;
+        cfg.security.as_server = server;
+        cfg.security.plain_username = b"admin".to_vec();
+        cfg.security.plain_password = b"secret".to_vec();
+        cfg.peer_address = "10.0.0.1".into();
+        cfg
+    }
+
+    #[test]
+    fn plain_engines_ask_zap_then_carry_messages_by_reference() {
+        for chunk in [1, 3, 1000] {
+            let now = Instant::now();
+            let mut client = Engine::new(secured(DEALER, MechanismName::Plain, false), now);
+            let mut server = Engine::new(secured(ROUTER, MechanismName::Plain, true), now);
+            let mut asked: Vec<ZapRequest> = Vec::new();
+            let mut zap = |r: &ZapRequest| {
+                asked.push(r.clone());
+                Some(zap_reply(b"200", b"admin-id"))
+            };
+            shuttle_zap(&mut client, &mut server, chunk, now, &mut zap).unwrap();
+            assert!(client.is_active() && server.is_active(), "chunk {chunk}");
+            assert_eq!(asked.len(), 1);
+            assert_eq!(asked[0].mechanism, "PLAIN");
+            assert_eq!(asked[0].address, b"10.0.0.1");
+            let peer = server.take_ready().unwrap();
+            assert_eq!(peer.properties.get("User-Id"), Some(&b"admin-id"[..]));
+            assert_eq!(peer.properties.socket_type(), Some(&b"DEALER"[..]));
+            // PLAIN leaves frames alone: large bodies still go by reference.
+            client.send(msg(&vec![5u8; 1 << 20], false));
+            let mut slices = [IoSlice::new(&[]); 4];
+            assert_eq!(client.output(&mut slices), 2);
+            let (_, at_server) = shuttle(&mut client, &mut server, chunk, now).unwrap();
+            assert_eq!(at_server.len(), 1);
+            assert_eq!(at_server[0].len(), 1 << 20);
+        }
+    }
+
+    #[test]
+    fn a_denied_peer_is_told_why_before_the_connection_closes() {
+        let now = Instant::now();
+        let mut server_cfg = config(ROUTER, b"");
+        server_cfg.security.zap_domain = b"global".to_vec();
+        let mut server = Engine::new(server_cfg, now);
+        let mut client = Engine::new(config(DEALER, b""), now);
+        shuttle_zap(&mut client, &mut server, 7, now, &mut |r| {
+            assert_eq!(r.mechanism, "NULL");
+            assert_eq!(r.domain, b"global");
+            Some(zap_reply(b"400", b""))
+        })
+        .unwrap();
+        let denied = EngineError::Handshake(Failure::Auth(400));
+        assert_eq!(server.closed_by_handshake(), Some(&denied));
+        assert_eq!(client.closed_by_handshake(), Some(&denied));
+        assert!(!server.is_active() && !client.is_active());
+        // Whatever the refused peer says now is dropped.
+        let mut got = VecDeque::new();
+        server.input(b"\x00\x01x", now, &mut got).unwrap();
+        assert!(got.is_empty());
+        assert!(!server.has_output());
+    }
+
+    #[test]
+    fn a_temporary_refusal_sends_nothing() {
+        let now = Instant::now();
+        let mut server = Engine::new(secured(ROUTER, MechanismName::Plain, true), now);
+        let mut client = Engine::new(secured(DEALER, MechanismName::Plain, false), now);
+        shuttle_zap(&mut client, &mut server, 64, now, &mut |_| {
+            Some(zap_reply(b"300", b""))
+        })
+        .unwrap();
+        assert_eq!(
+            server.closed_by_handshake(),
+            Some(&EngineError::Handshake(Failure::Auth(300)))
+        );
+        assert_eq!(client.closed_by_handshake(), None);
+    }
+
+    #[test]
+    fn no_zap_handler_refuses_plain_and_allows_null() {
+        let now = Instant::now();
+        let mut server = Engine::new(secured(ROUTER, MechanismName::Plain, true), now);
+        let mut client = Engine::new(secured(DEALER, MechanismName::Plain, false), now);
+        shuttle(&mut client, &mut server, 64, now).unwrap();
+        assert_eq!(
+            server.closed_by_handshake(),
+            Some(&EngineError::Handshake(Failure::NoDetail(
+                nix::libc::EFAULT
+            )))
+        );
+        let mut null_cfg = config(ROUTER, b"");
+        null_cfg.security.zap_domain = b"d".to_vec();
+        let mut server = Engine::new(null_cfg.clone(), now);
+        let mut client = Engine::new(config(DEALER, b""), now);
+        shuttle(&mut client, &mut server, 64, now).unwrap();
+        assert!(server.is_active());
+        null_cfg.security.zap_enforce_domain = true;
+        let mut server = Engine::new(null_cfg, now);
+        let mut client = Engine::new(config(DEALER, b""), now);
+        shuttle(&mut client, &mut server, 64, now).unwrap();
+        assert!(server.closed_by_handshake().is_some());
+    }
+
+    #[test]
+    fn a_malformed_zap_reply_fails_the_handshake() {
+        let now = Instant::now();
+        let mut server = Engine::new(secured(ROUTER, MechanismName::Plain, true), now);
+        let mut client = Engine::new(secured(DEALER, MechanismName::Plain, false), now);
+        let err = shuttle_zap(&mut client, &mut server, 64, now, &mut |_| {
+            Some(zap_reply(b"200", b"")[..5].to_vec())
+        })
+        .unwrap_err();
+        assert_eq!(
+            err,
+            EngineError::Handshake(Failure::Protocol(protocol_error::ZAP_MALFORMED_REPLY))
+        );
+        assert!(server.input(b"x", now, &mut VecDeque::new()).is_err());
+    }
+
+    #[test]
+    fn mechanisms_must_match() {
+        let now = Instant::now();
+        let mut server = Engine::new(secured(ROUTER, MechanismName::Plain, true), now);
+        let mut client = Engine::new(config(DEALER, b""), now);
+        assert_eq!(
+            shuttle(&mut client, &mut server, 64, now).unwrap_err(),
+            EngineError::MechanismMismatch
+        );
+    }
+
+    /// CVE-2014-7202 and CVE-2014-9721: a peer that claims ZMTP 1.0 or 2.0,
+    /// which have no security, must not get past a secured socket.
+    #[test]
+    fn cve_2014_7202_and_9721_no_downgrade_on_a_secured_socket() {
+        let now = Instant::now();
+        let mut v2 = signature(1).to_vec();
+        v2.extend_from_slice(&[1, 5]);
+        v2.extend_from_slice(b"\x00\x00\x01\x01x");
+        let v1 = b"\x01\x00\x02\x00x".to_vec();
+        for mechanism in [MechanismName::Plain, MechanismName::Curve] {
+            for greeting in [&v2, &v1] {
+                for chunk in [1, 64] {
+                    let mut server = Engine::new(secured(ROUTER, mechanism, true), now);
+                    let mut got = VecDeque::new();
+                    let result = greeting
+                        .chunks(chunk)
+                        .try_for_each(|c| server.input(c, now, &mut got));
+                    assert!(result.is_err(), "{mechanism:?} {greeting:?}");
+                    assert!(got.is_empty());
+                    assert!(!server.is_active());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn data_before_the_handshake_ends_is_refused() {
+        let now = Instant::now();
+        let mut server = Engine::new(secured(ROUTER, MechanismName::Plain, true), now);
+        let mut bytes = Greeting::new(MechanismName::Plain, false)
+            .encode(0)
+            .to_vec();
+        bytes.extend_from_slice(b"\x00\x05hello");
+        let mut got = VecDeque::new();
+        assert!(server.input(&bytes, now, &mut got).is_err());
+        assert!(got.is_empty());
     }
 }

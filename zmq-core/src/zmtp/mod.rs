@@ -16,6 +16,8 @@ pub mod frame;
 pub mod greeting;
 pub mod mechanism;
 pub mod socket_type;
+#[cfg(test)]
+pub(crate) mod testing;
 
 use std::fmt;
 
