@@ -4,7 +4,7 @@
 # better, so the ratio shown is libzmq / ours: above 1 means we are faster).
 #   bash perf/bench.sh [runs]
 # Environment:
-#   BENCH=inproc,tcp,ipc,instr  sections to run (default: all of them)
+#   BENCH=inproc,tcp,ipc,curve,instr  sections to run (default: all)
 #   BENCH_TIMEOUT=20            seconds before one tcp/ipc process is killed
 #   BENCH_OURS_LIB=build/lib    where "ours" finds libzmq.so.5 (pointing it
 #                               at a directory holding the system library
@@ -24,13 +24,13 @@
 set -eu
 cd "$(dirname "$0")/.."
 runs=${1:-5}
-sections=$(printf '%s' "${BENCH:-inproc tcp ipc instr}" | tr ',' ' ')
+sections=$(printf '%s' "${BENCH:-inproc tcp ipc curve instr}" | tr ',' ' ')
 limit=${BENCH_TIMEOUT:-20}
 ours_lib=${BENCH_OURS_LIB:-build/lib}
 for section in $sections; do
     case $section in
-        inproc|tcp|ipc|instr) ;;
-        *) echo "bench.sh: unknown section '$section' (want inproc, tcp, ipc, instr)" >&2; exit 1 ;;
+        inproc|tcp|ipc|curve|instr) ;;
+        *) echo "bench.sh: unknown section '$section' (want inproc, tcp, ipc, curve, instr)" >&2; exit 1 ;;
     esac
 done
 want() { case " $sections " in *" $1 "*) return 0 ;; esac; return 1; }
@@ -108,6 +108,9 @@ fi
 # One tcp/ipc run: local_<kind> and remote_<kind> as two processes on one
 # library.  Prints the value of <field> (from local_thr or remote_lat), or
 # returns 1 after writing the first error line to $tmp/reason.<which>.
+# With curve=1 the two speak CURVE: local_* makes the server key pair and
+# prints its public key, which remote_* is given (perf/perf_util.h).
+curve=0
 pair_once() { # which kind transport size count run field
     local which=$1 kind=$2 transport=$3 size=$4 count=$5 run=$6 field=$7
     local log="$tmp/$which-$transport-$kind-$size-$run" bind ep pid rpid lrc=0 rrc=0 value
@@ -122,7 +125,9 @@ pair_once() { # which kind transport size count run field
         ipc) bind="ipc://$log.sock" ;;
     esac
     : >"$log.local"
-    "${cmd[@]}" ${pin_local[@]+"${pin_local[@]}"} "$out/$which/local_$kind" "$bind" "$size" "$count" \
+    local server_env=PERF_CURVE= client_env=PERF_CURVE=
+    [ "$curve" = 1 ] && server_env=PERF_CURVE=server
+    env "$server_env" "${cmd[@]}" ${pin_local[@]+"${pin_local[@]}"} "$out/$which/local_$kind" "$bind" "$size" "$count" \
         >"$log.local" 2>"$log.local.err" &
     pid=$!
     ep=
@@ -133,7 +138,8 @@ pair_once() { # which kind transport size count run field
         sleep 0.01
     done
     if [ -n "$ep" ]; then
-        "${cmd[@]}" ${pin_remote[@]+"${pin_remote[@]}"} "$out/$which/remote_$kind" "$ep" "$size" "$count" \
+        [ "$curve" = 1 ] && client_env=PERF_CURVE=$(sed -n 's/^curve: //p' "$log.local")
+        env "$client_env" "${cmd[@]}" ${pin_remote[@]+"${pin_remote[@]}"} "$out/$which/remote_$kind" "$ep" "$size" "$count" \
             >"$log.remote" 2>"$log.remote.err" &
         rpid=$!
         while kill -0 "$pid" 2>/dev/null && kill -0 "$rpid" 2>/dev/null; do
@@ -218,6 +224,25 @@ for transport in tcp ipc; do
         reasons
     done
 done
+
+# CURVE over tcp: every frame boxed and unboxed on each side.
+if want curve; then
+    curve=1
+    for size in 64 1024; do
+        count=200000
+        a=$(measure_pair ours thr tcp "$size" "$count" 'msg/s')
+        b=$(measure_pair system thr tcp "$size" "$count" 'msg/s')
+        printf '%-12s %8s %s %s %8s\n' curve_thr "$size" \
+            "$(cell "$a" msg/s 12)" "$(cell "$b" msg/s 10)" "$(ratio "$a" "$b")"
+        reasons
+    done
+    a=$(measure_pair ours lat tcp 64 5000 'latency')
+    b=$(measure_pair system lat tcp 64 5000 'latency')
+    printf '%-12s %8s %s %s %8s\n' curve_lat 64 \
+        "$(cell "$a" us 13)" "$(cell "$b" us 13)" "$(ratio "$b" "$a")"
+    reasons
+    curve=0
+fi
 
 # Instructions per message counted by callgrind: repeatable whatever else
 # the machine is doing (lower is better; the ratio is libzmq / ours).

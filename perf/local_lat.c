@@ -28,6 +28,7 @@ int main (int argc, char *argv[])
     void *rep = zmq_socket (ctx, ZMQ_REP);
     if (!rep)
         fail ("zmq_socket");
+    curve_server (rep);
     if (zmq_bind (rep, bind_to) != 0)
         fail ("zmq_bind");
     char endpoint[1024];

@@ -29,6 +29,7 @@ int main (int argc, char *argv[])
     void *pull = zmq_socket (ctx, ZMQ_PULL);
     if (!pull)
         fail ("zmq_socket");
+    curve_server (pull);
     if (zmq_bind (pull, bind_to) != 0)
         fail ("zmq_bind");
     char endpoint[1024];

@@ -42,6 +42,7 @@ int main (int argc, char *argv[])
     void *req = zmq_socket (ctx, ZMQ_REQ);
     if (!req)
         fail ("zmq_socket");
+    curve_client (req);
     if (zmq_connect (req, connect_to) != 0)
         fail ("zmq_connect");
 

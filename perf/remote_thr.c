@@ -44,6 +44,7 @@ int main (int argc, char *argv[])
             fail ("zmq_connect (monitor)");
     } else if (zmq_errno () != ENOTSUP)
         fail ("zmq_socket_monitor");
+    curve_client (push);
     if (zmq_connect (push, connect_to) != 0)
         fail ("zmq_connect");
 
