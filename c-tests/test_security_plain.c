@@ -815,7 +815,7 @@ static void test_raw_server (int refuse)
         CHECK (memcmp (buf + 2, "\x08INITIATE", 9) == 0);
         CHECK (memmem (buf + 2, len, "\x0bSocket-Type\0\0\0\x06" "DEALER", 22) != NULL);
         CHECK (memmem (buf + 2, len, "\x08Identity\0\0\0\x09" "client-id", 22) != NULL);
-        static const unsigned char ready[] = {0x04, 29,  5,   'R', 'E', 'A', 'D', 'Y', 11,  'S',
+        static const unsigned char ready[] = {0x04, 28,  5,   'R', 'E', 'A', 'D', 'Y', 11,  'S',
                                               'o',  'c', 'k', 'e', 't', '-', 'T', 'y', 'p', 'e',
                                               0,    0,   0,   6,   'R', 'O', 'U', 'T', 'E', 'R'};
         CHECK (write_all (fd, ready, sizeof ready));

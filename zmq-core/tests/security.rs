@@ -399,3 +399,30 @@ fn cve_2020_15166_unauthenticated_connections_hold_up_no_one() {
     drop(handler);
     close_all(ctx, [server, good]);
 }
+
+/// A client that stops in the middle of its handshake (after HELLO, or
+/// after the greeting alone) is closed once ZMQ_HANDSHAKE_IVL passes.
+#[test]
+fn a_stalled_handshake_is_closed_by_the_handshake_interval() {
+    let ctx = Context::new();
+    let handler = Handler::start(&ctx, REP, |_| Answer::Silence);
+    let server = open(&ctx, PULL);
+    set_int(&server, options::PLAIN_SERVER, 1);
+    set_int(&server, options::HANDSHAKE_IVL, 100);
+    server.bind("tcp://127.0.0.1:*").unwrap();
+    let port = bound_port(&server);
+    let hello = plain_hello(b"admin", b"secret");
+    for cut in [10, 64, hello.len()] {
+        let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        stream.write_all(&hello[..cut]).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let mut all = Vec::new();
+        // The server's greeting, then the end of the stream: not a timeout.
+        stream.read_to_end(&mut all).unwrap();
+        assert!(all.len() >= 10 && all[0] == 0xff, "{cut}: {all:?}");
+    }
+    drop(handler);
+    close_all(ctx, [server]);
+}
