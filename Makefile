@@ -1,7 +1,7 @@
 # libzmq in Rust: build, test, install, demonstrate, benchmark.
 #
 #   make                      release library in build/lib (headers stay in include/)
-#   make run                  build, then run a short demonstration program
+#   make run                  build, then a short tour of the example programs
 #   make test                 Rust tests (core also with the draft options), exported-symbol
 #                             check, C tests against the system libzmq (reference), then on
 #                             ours (and under valgrind)
@@ -36,9 +36,7 @@ lib:
 	cp -f $(CARGO_OUT)/libzmq.a $(BUILD)/lib/libzmq.a
 
 run: lib
-	mkdir -p $(BUILD)/examples
-	$(CC) -Wall -Wextra -Iinclude -o $(BUILD)/examples/demo examples-c/demo.c -L$(BUILD)/lib -lzmq
-	LD_LIBRARY_PATH=$(BUILD)/lib $(BUILD)/examples/demo
+	bash examples-c/tour.sh
 
 test: lib test-rust test-symbols test-reference test-c
 

@@ -326,7 +326,8 @@ impl Options {
                 sec.as_server = false;
             }
             ZAP_DOMAIN => {
-                if value.len() > 255 {
+                // libzmq 4.3 takes no empty domain: once set, it stays.
+                if value.is_empty() || value.len() > 255 {
                     return Err(Error::Invalid);
                 }
                 sec.zap_domain = value.to_vec();

@@ -94,9 +94,10 @@ impl Listener {
                     super::tune_tcp(&stream, &self.config);
                     (Stream::Tcp(stream), addr.ip().to_string())
                 }),
-                ListenSocket::Ipc(s) => s
-                    .accept()
-                    .map(|(stream, _)| (Stream::Ipc(stream), String::new())),
+                ListenSocket::Ipc(s) => s.accept().map(|(stream, _)| {
+                    let address = super::ipc_peer_address(&stream);
+                    (Stream::Ipc(stream), address)
+                }),
             };
             match accepted {
                 Ok((stream, peer)) => {

@@ -155,3 +155,14 @@ pub(crate) fn tcp_listen(
     socket.set_nonblocking(true)?;
     Ok(socket.into())
 }
+
+/// An ipc peer's address as libzmq gives it to ZAP and Peer-Address:
+/// "localhost:uid:gid:pid" from the socket's peer credentials (empty if
+/// the kernel tells none).
+pub(crate) fn ipc_peer_address(stream: &mio::net::UnixStream) -> String {
+    use nix::sys::socket::{getsockopt, sockopt::PeerCredentials};
+    match getsockopt(stream, PeerCredentials) {
+        Ok(c) => format!("localhost:{}:{}:{}", c.uid(), c.gid(), c.pid()),
+        Err(_) => String::new(),
+    }
+}

@@ -391,7 +391,7 @@ impl Session {
                 return Err(());
             }
             any = true;
-            if engine.closed_by_handshake().is_some() {
+            if engine.is_closing() {
                 // Refused: what follows (the peer hanging up) changes
                 // nothing, and must not hide why.
                 break;
@@ -921,6 +921,9 @@ impl Session {
             return;
         }
         conn.stream.after_connect(&self.config);
+        if let Stream::Ipc(stream) = &conn.stream {
+            conn.peer_address = super::ipc_peer_address(stream);
+        }
         let fd = conn.stream.fd();
         conn.engine = Some(new_engine(&self.config, &conn.peer_address, now));
         // Until this connection's handshake is done (see `read`).
@@ -1003,8 +1006,8 @@ fn handshake_failure(failure: Option<&EngineError>) -> (u32, u32) {
         Some(EngineError::HandshakeTimeout) | Some(EngineError::HeartbeatTimeout) => {
             no_detail(nix::libc::ETIMEDOUT)
         }
-        // The peer hung up.
-        None => no_detail(nix::libc::ECONNRESET),
+        // The peer hung up (libzmq reports a closed stream as EPIPE).
+        None => no_detail(nix::libc::EPIPE),
     }
 }
 

@@ -347,6 +347,12 @@ impl Engine {
         }
     }
 
+    /// The handshake failed: nothing more is read, what is queued is
+    /// written, then the connection closes.
+    pub fn is_closing(&self) -> bool {
+        matches!(self.phase, Phase::Closing(_))
+    }
+
     /// A ZAP request the mechanism made, for the session to carry to the
     /// handler (taken once).
     pub fn take_zap_request(&mut self) -> Option<ZapRequest> {
@@ -470,6 +476,9 @@ impl Engine {
                     }
                     GreetingStatus::Done(peer) => self.greeting_done(peer, now, out)?,
                 }
+                if self.is_closing() {
+                    break;
+                }
                 continue;
             }
             if self.phase == Phase::Active && !self.boxes {
@@ -501,7 +510,10 @@ impl Engine {
         match peer {
             PeerGreeting::V3 { mechanism, .. } => {
                 if mechanism != self.config.security.mechanism {
-                    return Err(EngineError::MechanismMismatch);
+                    // Our whole greeting goes out first, so the peer
+                    // learns of the mismatch too.
+                    self.phase = Phase::Closing(EngineError::MechanismMismatch);
+                    return Ok(());
                 }
                 self.phase = Phase::Handshake;
                 self.mechanism = Some(mechanism::new(&self.config));
@@ -1355,10 +1367,14 @@ mod tests {
         let now = Instant::now();
         let mut server = Engine::new(secured(ROUTER, MechanismName::Plain, true), now);
         let mut client = Engine::new(config(DEALER, b""), now);
-        assert_eq!(
-            shuttle(&mut client, &mut server, 64, now).unwrap_err(),
-            EngineError::MechanismMismatch
-        );
+        // Both sides see whole greetings, and both refuse.
+        shuttle(&mut client, &mut server, 64, now).unwrap();
+        for side in [&server, &client] {
+            assert_eq!(
+                side.closed_by_handshake(),
+                Some(&EngineError::MechanismMismatch)
+            );
+        }
     }
 
     /// CVE-2014-7202 and CVE-2014-9721: a peer that claims ZMTP 1.0 or 2.0,

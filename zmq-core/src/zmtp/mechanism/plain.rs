@@ -189,6 +189,11 @@ impl Mechanism for Server {
     }
 
     fn process_command(&mut self, body: &[u8]) -> Result<(), Failure> {
+        // A body shorter than its own name is malformed before it is
+        // anything else (libzmq's order of checks).
+        if body.len() <= 1 || body.len() <= usize::from(body[0]) {
+            return Err(Failure::Protocol(MALFORMED_COMMAND_UNSPECIFIED));
+        }
         match self.state {
             ServerState::AwaitHello => match data_of(body, b"HELLO") {
                 Some(data) => self.hello(data),
