@@ -888,11 +888,7 @@ impl Mechanism for Server {
     }
 
     fn take_properties(&mut self) -> Properties {
-        let mut props = std::mem::take(&mut self.peer);
-        for (name, value) in self.zap_properties.pairs() {
-            props.push(name.clone(), value.clone());
-        }
-        props
+        super::with_zap_properties(std::mem::take(&mut self.peer), &self.zap_properties)
     }
 
     fn boxes_frames(&self) -> bool {

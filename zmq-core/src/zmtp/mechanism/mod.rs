@@ -219,6 +219,15 @@ pub fn peer_properties(our_type: i32, data: &[u8]) -> Result<Properties, Failure
     Ok(props)
 }
 
+/// The peer's properties followed by those ZAP added (which win when a
+/// name repeats, as later entries do in the metadata).
+pub fn with_zap_properties(mut peer: Properties, zap: &Properties) -> Properties {
+    for (name, value) in zap.pairs() {
+        peer.push(name.clone(), value.clone());
+    }
+    peer
+}
+
 /// An ERROR command's reason; malformed ones are a protocol error.
 pub fn error_reason(data: &[u8]) -> Result<Vec<u8>, Failure> {
     let malformed = Failure::Protocol(protocol_error::MALFORMED_COMMAND_ERROR);

@@ -125,10 +125,6 @@ impl Mechanism for Null {
     }
 
     fn take_properties(&mut self) -> Properties {
-        let mut props = self.peer.take().unwrap_or_default();
-        for (name, value) in self.zap_properties.pairs() {
-            props.push(name.clone(), value.clone());
-        }
-        props
+        super::with_zap_properties(self.peer.take().unwrap_or_default(), &self.zap_properties)
     }
 }
