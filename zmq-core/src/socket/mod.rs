@@ -14,12 +14,11 @@ mod pubsub;
 mod reqrep;
 mod simple;
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use spin::mutex::{SpinMutex, SpinMutexGuard};
-use spin::relax::Yield;
 
 use crate::ctx::{Context, InprocPeer};
 use crate::error::{Error, Result};
@@ -637,15 +636,51 @@ impl Core {
 /// A socket slot: closed until opened by [`Socket::open`].
 ///
 /// Every call holds the lock, briefly (a blocking call lets go of it while
-/// it sleeps), and one thread at a time is the normal use: so a spin lock
-/// that yields, whose release is a plain store, rather than a parking
-/// mutex, whose release is a locked instruction on every call.
+/// it sleeps), and one thread at a time is the normal use: so a spin lock,
+/// whose release is a plain store, rather than a parking mutex, whose
+/// release is a locked instruction on every call.
 #[derive(Default)]
 pub struct Socket {
-    core: SpinMutex<Option<Core>, Yield>,
+    core: SlotLock,
 }
 
-type Guard<'a> = SpinMutexGuard<'a, Option<Core>, Yield>;
+type Guard<'a> = SpinMutexGuard<'a, Option<Core>>;
+
+/// The spin lock of a socket slot, fair enough that a thread calling in a
+/// tight loop (a sender spinning on ZMQ_DONTWAIT) cannot starve another
+/// (the thread closing the socket under it): while a thread waits, callers
+/// step aside before they try. Uncontended, that costs one plain load.
+#[derive(Default)]
+struct SlotLock {
+    slot: SpinMutex<Option<Core>>,
+    waiting: AtomicUsize,
+}
+
+impl SlotLock {
+    #[inline]
+    fn lock(&self) -> Guard<'_> {
+        if self.waiting.load(Ordering::Relaxed) == 0 {
+            if let Some(guard) = self.slot.try_lock() {
+                return guard;
+            }
+        }
+        self.lock_contended()
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn lock_contended(&self) -> Guard<'_> {
+        self.waiting.fetch_add(1, Ordering::Relaxed);
+        loop {
+            // Yield first: a thread that was waiting before us gets its turn.
+            std::thread::yield_now();
+            if let Some(guard) = self.slot.try_lock() {
+                self.waiting.fetch_sub(1, Ordering::Relaxed);
+                return guard;
+            }
+        }
+    }
+}
 
 impl Socket {
     pub fn new() -> Socket {
