@@ -13,6 +13,22 @@ use super::{
     Status,
 };
 
+/// PLAIN's ERROR as every libzmq (4.2 to 4.3.5) writes and reads it: its
+/// name is the C string "\x05ERROR", whose hex escape takes the E along,
+/// so the command begins with the five bytes 0x5e "RROR" and has no name
+/// length. Our server sends this form, so that libzmq's clients see the
+/// refusal a libzmq server gives them (they take RFC 24's ERROR for an
+/// unexpected command); our client takes both forms.
+const LIBZMQ_ERROR: &[u8] = b"\x5eRROR";
+
+/// An ERROR in libzmq's form for RFC 24's `error`.
+fn libzmq_error(error: Vec<u8>) -> Vec<u8> {
+    match data_of(&error, b"ERROR") {
+        Some(data) => [LIBZMQ_ERROR, data].concat(),
+        None => error,
+    }
+}
+
 /// An ERROR from the server, as the client sees it.
 fn refused(data: &[u8]) -> Result<Failure, Failure> {
     let reason = error_reason(data)?;
@@ -91,7 +107,9 @@ impl Mechanism for Client {
             }
             self.peer = peer_properties(self.socket_type, data)?;
             self.state = ClientState::Ready;
-        } else if let Some(data) = data_of(body, b"ERROR") {
+        } else if let Some(data) =
+            data_of(body, b"ERROR").or_else(|| body.strip_prefix(LIBZMQ_ERROR))
+        {
             if !matches!(
                 self.state,
                 ClientState::AwaitWelcome | ClientState::AwaitReady
@@ -230,7 +248,9 @@ impl Mechanism for Server {
                 self.zap_properties = props;
                 ServerState::SendWelcome
             }
-            Verdict::Deny { failure, error } => ServerState::SendError(error, failure),
+            Verdict::Deny { failure, error } => {
+                ServerState::SendError(error.map(libzmq_error), failure)
+            }
         };
         Ok(())
     }
@@ -302,8 +322,8 @@ mod tests {
     #[test]
     fn denial_sends_error_with_the_status_except_for_300() {
         for (status, code, error) in [
-            (&b"400"[..], 400, Some(&b"\x05ERROR\x03400"[..])),
-            (b"500", 500, Some(b"\x05ERROR\x03500")),
+            (&b"400"[..], 400, Some(&b"\x5eRROR\x03400"[..])),
+            (b"500", 500, Some(b"\x5eRROR\x03500")),
             (b"300", 300, None),
         ] {
             let (mut c, mut s) = pair(b"u", b"wrong");
@@ -400,6 +420,29 @@ mod tests {
             c.status(),
             Status::Error(Failure::Refused(b"Invalid".to_vec()))
         );
+    }
+
+    #[test]
+    fn the_client_takes_libzmqs_error_as_well_as_rfc_24s() {
+        for (body, status) in [
+            (&b"\x5eRROR\x03400"[..], Ok(Failure::Auth(400))),
+            (b"\x05ERROR\x03500", Ok(Failure::Auth(500))),
+            (b"\x5eRROR", Err(Failure::Protocol(MALFORMED_COMMAND_ERROR))),
+            (
+                b"\x5eRROR\x04400",
+                Err(Failure::Protocol(MALFORMED_COMMAND_ERROR)),
+            ),
+        ] {
+            let mut c = Client::new(&config(DEALER, security(false, b"u", b"p")));
+            c.next_command().unwrap();
+            match status {
+                Ok(failure) => {
+                    c.process_command(body).unwrap();
+                    assert_eq!(c.status(), Status::Error(failure));
+                }
+                Err(failure) => assert_eq!(c.process_command(body), Err(failure)),
+            }
+        }
     }
 
     #[test]
