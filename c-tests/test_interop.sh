@@ -19,6 +19,17 @@
 # it again on the same endpoint; ours must reconnect (and a SUB must renew
 # its subscription).
 #
+# The security runs put PLAIN and CURVE between the two, over tcp and ipc,
+# ours as the server (binding, with the ZAP handler thread of peer.c) and
+# then as the client: PLAIN with the right password (every message
+# carries the handler's User-Id) and a wrong one; CURVE REQ/REP checked by
+# the handler against the client's key, PUSH/PULL with 10000 messages and
+# no handler, an unknown client key and a wrong server key. Server keys
+# come from the server's library (peer --keypair), client keys from the
+# client's. The big frames are 1 MiB. A refused run passes when both sides
+# see the failure libzmq reports (server and client monitor events) and
+# nothing gets through.
+#
 # REFERENCE=1 uses peer-sys for "ours" as well: the test then proves that it
 # expects exactly what libzmq does. Each run prints one PASS/FAIL line; the
 # last line is "N passed, M failed" and the exit status is non-zero on any
@@ -85,7 +96,7 @@ summary() {
 # ---------------------------------------------------------------- build
 sys_bin=$out/peer-sys
 ours_bin=$out/peer-ours
-if ! $CC $CFLAGS -o "$sys_bin" c-tests/interop/peer.c -lzmq 2>"$out/peer-sys.build.log"; then
+if ! $CC $CFLAGS -o "$sys_bin" c-tests/interop/peer.c -lzmq -lpthread 2>"$out/peer-sys.build.log"; then
     cat "$out/peer-sys.build.log"; failure "build peer-sys"; summary
 fi
 if [ "$reference" = 1 ]; then
@@ -93,7 +104,7 @@ if [ "$reference" = 1 ]; then
     echo "REFERENCE mode: peer-sys plays both sides"
 else
     if ! $CC $CFLAGS -I"$root/include" -o "$ours_bin" c-tests/interop/peer.c \
-            -L"$lib" -lzmq 2>"$out/peer-ours.build.log"; then
+            -L"$lib" -lzmq -lpthread 2>"$out/peer-ours.build.log"; then
         cat "$out/peer-ours.build.log"; failure "build peer-ours"; summary
     fi
 fi
@@ -397,6 +408,93 @@ reconnect_case() {
 for tr in tcp ipc; do
     reconnect_case $tr DEALER ROUTER
     reconnect_case $tr SUB PUB
+done
+
+# ---------------------------------------------------------------- security
+# keypair ours|sys: a CURVE key pair from that library, in $kp_pub $kp_sec.
+keypair() {
+    local line
+    if [ "$1" = ours ] && [ "$reference" != 1 ]; then
+        line=$(env LD_LIBRARY_PATH="$lib" "$ours_bin" --keypair)
+    else
+        line=$(env -u LD_LIBRARY_PATH "$sys_bin" --keypair)
+    fi
+    kp_pub=${line%% *}
+    kp_sec=${line#* }
+    [ ${#kp_pub} -eq 40 ] && [ ${#kp_sec} -eq 40 ]
+}
+
+# security_case TRANSPORT SERVER_IMPL WHAT: the server (binder) of
+# SERVER_IMPL against a client of the other library.
+security_case() {
+    local tr=$1 simpl=$2 what=$3 cimpl bep n=$((case_no + 1)) st ct label
+    if [ "$simpl" = ours ]; then cimpl=sys; else cimpl=ours; fi
+    if [ "$tr" = tcp ]; then bep='tcp://127.0.0.1:*'; else bep=ipc://$ipcdir/s$n.sock; fi
+    local sargs=() cargs=() mib=(--big-size 1048576) domain=()
+    [ "$tr" = tcp ] && domain=(--zap-domain global)
+    case $what in
+        plain-ok|plain-wrong)
+            st=ROUTER ct=DEALER
+            sargs=(--plain-server "${domain[@]}" --zap plain:admin:password)
+            if [ $what = plain-ok ]; then
+                sargs+=("${mib[@]}" --expect-user-id admin)
+                cargs=("${mib[@]}" --plain-user admin:password)
+            else
+                sargs+=(--expect-refused auth:400)
+                cargs=(--plain-user admin:wrong --expect-refused auth:400)
+            fi ;;
+        curve-*)
+            keypair "$simpl" || { failure "$tr $what: no server key pair"; return; }
+            local spub=$kp_pub ssec=$kp_sec
+            sargs=(--curve-server "$ssec")
+            case $what in
+                curve-reqrep)
+                    st=REP ct=REQ
+                    keypair "$cimpl" || { failure "$tr $what: no client key pair"; return; }
+                    sargs+=("${mib[@]}" "${domain[@]}" --zap "curve:$kp_pub" --expect-user-id "$kp_pub")
+                    cargs=("${mib[@]}" --curve-client "$spub" --curve-public "$kp_pub" --curve-secret "$kp_sec") ;;
+                curve-many)
+                    st=PULL ct=PUSH
+                    sargs+=("${mib[@]}" --seq 10000 --hwm 0)
+                    cargs=("${mib[@]}" --seq 10000 --hwm 0 --curve-client "$spub") ;;
+                curve-unknown)
+                    st=ROUTER ct=DEALER
+                    keypair "$simpl" || { failure "$tr $what: no key pair"; return; }
+                    sargs+=("${domain[@]}" --zap "curve:$kp_pub" --expect-refused auth:400)
+                    cargs=(--curve-client "$spub" --expect-refused auth:400) ;;
+                curve-wrongkey)
+                    st=ROUTER ct=DEALER
+                    keypair "$cimpl" || { failure "$tr $what: no key pair"; return; }
+                    sargs+=("${domain[@]}" --zap allow --expect-refused protocol:0x11000001)
+                    cargs=(--curve-client "$kp_pub" --expect-refused nodetail:32) ;;
+            esac ;;
+    esac
+    local desc
+    case $what in
+        plain-ok) desc="PLAIN, right password, ZAP" ;;
+        plain-wrong) desc="PLAIN, wrong password: both AUTH 400" ;;
+        curve-reqrep) desc="CURVE, ZAP checks the client key" ;;
+        curve-many) desc="CURVE, no ZAP, 10000 messages" ;;
+        curve-unknown) desc="CURVE, unknown client key: both AUTH 400" ;;
+        curve-wrongkey) desc="CURVE, wrong server key: CRYPTOGRAPHIC / EPIPE" ;;
+    esac
+    label=$(printf '%-3s %-13s ours %-6s %-8s sys %-6s %-8s %s' "$tr" "security" \
+        "$([ $simpl = ours ] && echo $st || echo $ct)" \
+        "$([ $simpl = ours ] && echo binds || echo connects)" \
+        "$([ $simpl = sys ] && echo $st || echo $ct)" \
+        "$([ $simpl = sys ] && echo binds || echo connects)" "$desc")
+    B_IMPL=$simpl C_IMPL=$cimpl
+    B_ARGS=($st bind "$bep" --with $ct "${sargs[@]}")
+    C_ARGS=($ct connect @EP@ --with $st "${cargs[@]}")
+    run_case "$label" 0
+}
+
+for tr in tcp ipc; do
+    for simpl in ours sys; do
+        for what in plain-ok plain-wrong curve-reqrep curve-many curve-unknown curve-wrongkey; do
+            security_case $tr $simpl $what
+        done
+    done
 done
 
 summary

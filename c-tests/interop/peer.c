@@ -44,9 +44,51 @@
  *   --reconnect-client     reconnect test, the side that stays up
  *   --reconnect-server N   reconnect test, incarnation N (1: is killed by
  *                          the script, 2: its replacement)
+ *   --big-size N           the big frame has N bytes (instead of 8 MiB with
+ *                          --big, 128 KiB without)
+ *   --seq N                PUSH/PULL: N small messages after the bodies
+ *                          (default 300)
+ *   --hwm N                ZMQ_SNDHWM and ZMQ_RCVHWM (0: none; a PUSH that
+ *                          closes while its PULL is full may lose the tail
+ *                          of its queue in libzmq 4.3.4, so runs with more
+ *                          messages than the high-water marks hold use 0)
+ *
+ * Security (on the main socket only):
+ *   --plain-server         ZMQ_PLAIN_SERVER
+ *   --plain-user U:P       ZMQ_PLAIN_USERNAME U, ZMQ_PLAIN_PASSWORD P
+ *   --curve-server SECRET  ZMQ_CURVE_SERVER with ZMQ_CURVE_SECRETKEY (Z85)
+ *   --curve-client SERVERPUB  ZMQ_CURVE_SERVERKEY (Z85); the client's own
+ *                          pair is --curve-public/--curve-secret, or a fresh
+ *                          one from this library's zmq_curve_keypair
+ *   --curve-public PUB, --curve-secret SEC   the client's key pair (Z85)
+ *   --zap-domain D         ZMQ_ZAP_DOMAIN
+ *   --zap MODE             a ZAP handler thread on inproc://zeromq.zap.01:
+ *                          "allow" (200 for all), "deny" (400 for all),
+ *                          "plain:U:P" (200 for those credentials only),
+ *                          "curve:PUB" (200 for that client key only); it
+ *                          checks each request (version 1.0, this side's
+ *                          mechanism, the domain, 127.0.0.1 over tcp) and
+ *                          answers with User-Id = the username or the
+ *                          key's Z85; the run fails on a bad request, and
+ *                          unless some request was allowed (or, with
+ *                          --expect-refused auth:N, refused)
+ *   --expect-user-id ID    every message received carries User-Id ID
+ *   --expect-refused EV    the handshake must fail instead of the
+ *                          conversation: EV is auth:N, protocol:N or
+ *                          nodetail:N (N decimal or 0x hex), the event and
+ *                          value this side's monitor must report (every
+ *                          time), or "none" (no particular event). The
+ *                          connector sends one message; neither side may
+ *                          receive anything or see HANDSHAKE_SUCCEEDED
+ *                          (waiting 1 s after the event). With --zap,
+ *                          auth:N requires a denied ZAP request and no
+ *                          allowed one, the other events no request.
+ *
+ *   peer --keypair         prints "PUBLIC SECRET" from zmq_curve_keypair.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -60,7 +102,7 @@
 #define MAX_FRAMES 32
 #define BIG_SIZE ((size_t) 8 << 20)
 #define N_BODIES 8 /* request/reply rounds and pipeline messages */
-#define N_SEQ 300  /* small PUSH messages after the bodies */
+#define N_SEQ 300  /* small PUSH messages after the bodies (default) */
 #define RECONNECT_ROUNDS 5
 
 typedef struct {
@@ -78,6 +120,15 @@ static struct {
     int id_bytes, peer_id_bytes, peer_id_auto;
     int reconnect_ivl, timeout_ms;
     int reconnect_client, reconnect_server;
+    size_t big_size;
+    int n_seq, hwm;
+    /* Security. */
+    int plain_server;
+    char plain_user[256], plain_pass[256];
+    const char *curve_server_secret, *curve_server_key, *curve_public, *curve_secret;
+    const char *zap_domain, *zap_mode, *expect_user_id;
+    int expect_refused, refused_event;
+    uint32_t refused_value;
 } o;
 
 static char me[64];
@@ -340,6 +391,13 @@ static int recv_mp_opt (void *s, mpart_t *m, const char *what, int may_time_out)
             fail ("zmq_getsockopt (ZMQ_RCVMORE): %s", err_text ());
         if (!!rcvmore != !!more)
             fail ("receiving %s: ZMQ_RCVMORE is %d but zmq_msg_more is %d", what, rcvmore, more);
+        if (o.expect_user_id && (o.type != ZMQ_ROUTER || m->n > 0)) {
+            const char *user = zmq_msg_gets (&f, "User-Id");
+            if (!user || strcmp (user, o.expect_user_id) != 0)
+                fail ("receiving %s (frame %d): User-Id is %s%s%s, expected \"%s\"", what,
+                      m->n + 1, user ? "\"" : "", user ? user : "not set", user ? "\"" : "",
+                      o.expect_user_id);
+        }
         mp_add (m, zmq_msg_data (&f), zmq_msg_size (&f));
         zmq_msg_close (&f);
         if (!more)
@@ -426,7 +484,8 @@ static void make_body (mpart_t *m, const char *tag, int k)
         for (int i = 0; i < N_SIZES; i++)
             mp_add_pattern (m, SIZES[i], seed_of (tag, k, i));
     else if (k == 7) {
-        mp_add_pattern (m, o.big ? BIG_SIZE : (size_t) 131072, seed_of (tag, k, 0));
+        mp_add_pattern (m, o.big_size ? o.big_size : o.big ? BIG_SIZE : (size_t) 131072,
+                        seed_of (tag, k, 0));
         mp_add_pattern (m, 1, seed_of (tag, k, 1));
     }
 }
@@ -464,6 +523,9 @@ static void set_int (void *s, int option, const char *name, int value)
         fail ("zmq_setsockopt (%s, %d): %s", name, value, err_text ());
 }
 
+static void set_security (void *s);
+static void usage (const char *why) __attribute__ ((noreturn));
+
 static void *make_socket (int type, int main_socket)
 {
     void *s = zmq_socket (ctx, type);
@@ -476,6 +538,10 @@ static void *make_socket (int type, int main_socket)
         set_int (s, ZMQ_RECONNECT_IVL, "ZMQ_RECONNECT_IVL", o.reconnect_ivl);
     if (!main_socket)
         return s;
+    if (o.hwm >= 0) {
+        set_int (s, ZMQ_SNDHWM, "ZMQ_SNDHWM", o.hwm);
+        set_int (s, ZMQ_RCVHWM, "ZMQ_RCVHWM", o.hwm);
+    }
     if (o.hb_ivl > 0) {
         set_int (s, ZMQ_HEARTBEAT_IVL, "ZMQ_HEARTBEAT_IVL", o.hb_ivl);
         set_int (s, ZMQ_HEARTBEAT_TIMEOUT, "ZMQ_HEARTBEAT_TIMEOUT", o.hb_timeout);
@@ -494,7 +560,327 @@ static void *make_socket (int type, int main_socket)
         set_int (s, ZMQ_REQ_RELAXED, "ZMQ_REQ_RELAXED", 1);
         set_int (s, ZMQ_REQ_CORRELATE, "ZMQ_REQ_CORRELATE", 1);
     }
+    set_security (s);
     return s;
+}
+
+/* ------------------------------------------------------------------ */
+/* Security                                                            */
+
+static void set_str (void *s, int option, const char *name, const char *value)
+{
+    if (zmq_setsockopt (s, option, value, strlen (value)) != 0)
+        fail ("zmq_setsockopt (%s, \"%s\"): %s", name, value, err_text ());
+}
+
+static char own_public[41], own_secret[41];
+
+static void set_security (void *s)
+{
+    if (o.zap_domain)
+        set_str (s, ZMQ_ZAP_DOMAIN, "ZMQ_ZAP_DOMAIN", o.zap_domain);
+    if (o.plain_server)
+        set_int (s, ZMQ_PLAIN_SERVER, "ZMQ_PLAIN_SERVER", 1);
+    if (o.plain_user[0]) {
+        set_str (s, ZMQ_PLAIN_USERNAME, "ZMQ_PLAIN_USERNAME", o.plain_user);
+        set_str (s, ZMQ_PLAIN_PASSWORD, "ZMQ_PLAIN_PASSWORD", o.plain_pass);
+    }
+    if (o.curve_server_secret) {
+        set_int (s, ZMQ_CURVE_SERVER, "ZMQ_CURVE_SERVER", 1);
+        set_str (s, ZMQ_CURVE_SECRETKEY, "ZMQ_CURVE_SECRETKEY", o.curve_server_secret);
+    }
+    if (o.curve_server_key) {
+        if (o.curve_public && o.curve_secret) {
+            snprintf (own_public, sizeof own_public, "%s", o.curve_public);
+            snprintf (own_secret, sizeof own_secret, "%s", o.curve_secret);
+        } else if (zmq_curve_keypair (own_public, own_secret) != 0)
+            fail ("zmq_curve_keypair: %s", err_text ());
+        set_str (s, ZMQ_CURVE_SERVERKEY, "ZMQ_CURVE_SERVERKEY", o.curve_server_key);
+        set_str (s, ZMQ_CURVE_PUBLICKEY, "ZMQ_CURVE_PUBLICKEY", own_public);
+        set_str (s, ZMQ_CURVE_SECRETKEY, "ZMQ_CURVE_SECRETKEY", own_secret);
+    }
+}
+
+/* The ZAP handler: a thread with a REP socket; the main thread reads its
+ * counters once it has joined it. */
+static struct {
+    void *sock;
+    pthread_t thread;
+    int stop, requests, allowed, denied, bad;
+    char problem[400];
+} zap;
+
+static void zap_problem (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+static void zap_problem (const char *fmt, ...)
+{
+    zap.bad++;
+    if (zap.problem[0])
+        return;
+    va_list ap;
+    va_start (ap, fmt);
+    vsnprintf (zap.problem, sizeof zap.problem, fmt, ap);
+    va_end (ap);
+}
+
+static int frame_is (zmq_msg_t *f, const char *text)
+{
+    return zmq_msg_size (f) == strlen (text) && memcmp (zmq_msg_data (f), text, strlen (text)) == 0;
+}
+
+static void *zap_main (void *arg)
+{
+    (void) arg;
+    const char *mechanism = o.plain_server ? "PLAIN" : o.curve_server_secret ? "CURVE" : "NULL";
+    int credentials = o.plain_server ? 2 : o.curve_server_secret ? 1 : 0;
+    while (!__atomic_load_n (&zap.stop, __ATOMIC_ACQUIRE)) {
+        zmq_pollitem_t item = {zap.sock, 0, ZMQ_POLLIN, 0};
+        if (zmq_poll (&item, 1, 20) <= 0)
+            continue;
+        zmq_msg_t f[10];
+        int n = 0, more = 1;
+        while (more) {
+            zmq_msg_t part;
+            zmq_msg_init (&part);
+            if (zmq_msg_recv (&part, zap.sock, 0) < 0) {
+                zmq_msg_close (&part);
+                break;
+            }
+            more = zmq_msg_more (&part);
+            if (n < 10)
+                f[n++] = part;
+            else
+                zmq_msg_close (&part);
+        }
+        zap.requests++;
+        char user[256] = "";
+        int ok = 0;
+        if (n != 6 + credentials)
+            zap_problem ("request %d has %d frames, expected %d", zap.requests, n, 6 + credentials);
+        else {
+            if (!frame_is (&f[0], "1.0"))
+                zap_problem ("request %d: version is not 1.0", zap.requests);
+            if (zmq_msg_size (&f[1]) == 0)
+                zap_problem ("request %d: empty request id", zap.requests);
+            if (!frame_is (&f[2], o.zap_domain ? o.zap_domain : ""))
+                zap_problem ("request %d: domain is \"%.*s\", expected \"%s\"", zap.requests,
+                             (int) zmq_msg_size (&f[2]), (char *) zmq_msg_data (&f[2]),
+                             o.zap_domain ? o.zap_domain : "");
+            if (strncmp (o.endpoint, "tcp://", 6) == 0 && !frame_is (&f[3], "127.0.0.1"))
+                zap_problem ("request %d: address is \"%.*s\", expected \"127.0.0.1\"",
+                             zap.requests, (int) zmq_msg_size (&f[3]),
+                             (char *) zmq_msg_data (&f[3]));
+            if (!frame_is (&f[5], mechanism))
+                zap_problem ("request %d: mechanism is \"%.*s\", expected \"%s\"", zap.requests,
+                             (int) zmq_msg_size (&f[5]), (char *) zmq_msg_data (&f[5]),
+                             mechanism);
+            if (credentials == 2) {
+                snprintf (user, sizeof user, "%.*s", (int) zmq_msg_size (&f[6]),
+                          (char *) zmq_msg_data (&f[6]));
+                if (strncmp (o.zap_mode, "plain:", 6) == 0) {
+                    const char *creds = o.zap_mode + 6;
+                    const char *colon = strchr (creds, ':');
+                    ok = colon && zmq_msg_size (&f[6]) == (size_t) (colon - creds)
+                         && memcmp (zmq_msg_data (&f[6]), creds, colon - creds) == 0
+                         && frame_is (&f[7], colon + 1);
+                } else
+                    ok = strcmp (o.zap_mode, "allow") == 0;
+            } else if (credentials == 1) {
+                if (zmq_msg_size (&f[6]) != 32)
+                    zap_problem ("request %d: the key has %d bytes", zap.requests,
+                                 (int) zmq_msg_size (&f[6]));
+                else
+                    zmq_z85_encode (user, zmq_msg_data (&f[6]), 32);
+                if (strncmp (o.zap_mode, "curve:", 6) == 0)
+                    ok = strcmp (user, o.zap_mode + 6) == 0;
+                else
+                    ok = strcmp (o.zap_mode, "allow") == 0;
+            } else {
+                snprintf (user, sizeof user, "anonymous");
+                ok = strcmp (o.zap_mode, "allow") == 0;
+            }
+        }
+        if (ok)
+            zap.allowed++;
+        else
+            zap.denied++;
+        const char *reply[6] = {"1.0", NULL, ok ? "200" : "400", ok ? "OK" : "denied",
+                                ok ? user : "", ""};
+        for (int i = 0; i < 6; i++) {
+            int flags = i < 5 ? ZMQ_SNDMORE : 0;
+            if (i == 1) {
+                zmq_msg_t id;
+                zmq_msg_init (&id);
+                if (n >= 2)
+                    zmq_msg_copy (&id, &f[1]);
+                zmq_msg_send (&id, zap.sock, flags);
+                zmq_msg_close (&id);
+            } else
+                zmq_send (zap.sock, reply[i], strlen (reply[i]), flags);
+        }
+        for (int i = 0; i < n; i++)
+            zmq_msg_close (&f[i]);
+    }
+    return NULL;
+}
+
+static void zap_start (void)
+{
+    if (strcmp (o.zap_mode, "allow") != 0 && strcmp (o.zap_mode, "deny") != 0
+        && strncmp (o.zap_mode, "plain:", 6) != 0 && strncmp (o.zap_mode, "curve:", 6) != 0)
+        fail ("--zap allow|deny|plain:U:P|curve:PUB, not \"%s\"", o.zap_mode);
+    zap.sock = zmq_socket (ctx, ZMQ_REP);
+    if (!zap.sock || zmq_bind (zap.sock, "inproc://zeromq.zap.01") != 0)
+        fail ("ZAP handler: binding inproc://zeromq.zap.01: %s", err_text ());
+    int linger = 0;
+    zmq_setsockopt (zap.sock, ZMQ_LINGER, &linger, sizeof linger);
+    if (pthread_create (&zap.thread, NULL, zap_main, NULL) != 0)
+        fail ("pthread_create failed");
+}
+
+/* Stops the handler. Fails on a bad request; and unless, in a run that
+ * succeeds, some request was allowed and none denied; in one refused with
+ * HANDSHAKE_FAILED_AUTH, some denied and none allowed; in one refused
+ * otherwise, none was made. */
+static void zap_finish (void)
+{
+    __atomic_store_n (&zap.stop, 1, __ATOMIC_RELEASE);
+    pthread_join (zap.thread, NULL);
+    zmq_close (zap.sock);
+    if (zap.bad)
+        fail ("ZAP handler: %d bad request(s), first: %s", zap.bad, zap.problem);
+    int ok;
+    const char *want;
+    if (!o.expect_refused) {
+        ok = zap.allowed >= 1 && zap.denied == 0;
+        want = "some allowed, none denied";
+    } else if (o.refused_event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
+        ok = zap.denied >= 1 && zap.allowed == 0;
+        want = "some denied, none allowed";
+    } else {
+        ok = zap.requests == 0;
+        want = "none";
+    }
+    if (!ok)
+        fail ("ZAP handler: %d request(s), %d allowed, %d denied; expected %s", zap.requests,
+              zap.allowed, zap.denied, want);
+}
+
+/* Monitor events, for --expect-refused. */
+static int next_event (void *mon, uint32_t *value, int timeout_ms)
+{
+    zmq_pollitem_t item = {mon, 0, ZMQ_POLLIN, 0};
+    if (zmq_poll (&item, 1, timeout_ms) <= 0)
+        return -1;
+    zmq_msg_t msg;
+    zmq_msg_init (&msg);
+    int event = -1;
+    if (zmq_msg_recv (&msg, mon, ZMQ_DONTWAIT) == 6 && zmq_msg_more (&msg)) {
+        uint16_t e;
+        memcpy (&e, zmq_msg_data (&msg), 2);
+        memcpy (value, (char *) zmq_msg_data (&msg) + 2, 4);
+        event = e;
+    }
+    while (zmq_msg_more (&msg)) {
+        zmq_msg_close (&msg);
+        zmq_msg_init (&msg);
+        if (zmq_msg_recv (&msg, mon, 0) < 0)
+            break;
+    }
+    zmq_msg_close (&msg);
+    return event;
+}
+
+static const char *event_name (int event)
+{
+    switch (event) {
+        case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
+            return "HANDSHAKE_FAILED_AUTH";
+        case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
+            return "HANDSHAKE_FAILED_PROTOCOL";
+        case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
+            return "HANDSHAKE_FAILED_NO_DETAIL";
+        case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
+            return "HANDSHAKE_SUCCEEDED";
+        default:
+            return "another event";
+    }
+}
+
+/* Reads events for `ms` (or until the first o.refused_event when
+ * `stop_at_first`): fails on HANDSHAKE_SUCCEEDED and on o.refused_event
+ * with another value; returns how often that event came. */
+static int watch_events (void *mon, int ms, int stop_at_first)
+{
+    int seen = 0;
+    long long deadline = now_ms () + ms;
+    for (;;) {
+        long long left = deadline - now_ms ();
+        uint32_t value = 0;
+        int event = next_event (mon, &value, left > 0 ? (int) left : 0);
+        if (event < 0)
+            return seen;
+        if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
+            fail ("the handshake succeeded; it should have failed");
+        if (o.refused_event && event == o.refused_event) {
+            if (value != o.refused_value)
+                fail ("%s with value %u (0x%x), expected %u (0x%x)", event_name (event), value,
+                      value, o.refused_value, o.refused_value);
+            seen++;
+            if (stop_at_first)
+                return seen;
+        }
+    }
+}
+
+/* The handshake fails: the expected event comes (within the timeout),
+ * nothing is received, no handshake succeeds. */
+static void run_refused (void *s, void *mon)
+{
+    int linger = 0;
+    zmq_setsockopt (s, ZMQ_LINGER, &linger, sizeof linger);
+    if (!o.bind)
+        send_str (s, "let me in", "the message that must not get through");
+    if (o.refused_event) {
+        set_activity ("waiting for %s %u", event_name (o.refused_event), o.refused_value);
+        if (watch_events (mon, o.timeout_ms, 1) == 0)
+            fail ("no %s (%u) within %d ms", event_name (o.refused_event), o.refused_value,
+                  o.timeout_ms);
+    }
+    /* Nothing arrives, nothing succeeds. */
+    set_int (s, ZMQ_RCVTIMEO, "ZMQ_RCVTIMEO", 1000);
+    set_activity ("making sure nothing arrives");
+    zmq_msg_t msg;
+    zmq_msg_init (&msg);
+    int rc = zmq_msg_recv (&msg, s, 0);
+    zmq_msg_close (&msg);
+    if (rc >= 0)
+        fail ("received a %d-byte message although the handshake must fail", rc);
+    if (errno != EAGAIN)
+        fail ("zmq_msg_recv: %s", err_text ());
+    watch_events (mon, 0, 0);
+    printf ("refused\n");
+}
+
+static void parse_refused (const char *arg)
+{
+    o.expect_refused = 1;
+    if (strcmp (arg, "none") == 0)
+        return;
+    const char *colon = strchr (arg, ':');
+    if (!colon)
+        usage ("--expect-refused auth:N|protocol:N|nodetail:N|none");
+    if (strncmp (arg, "auth:", 5) == 0)
+        o.refused_event = ZMQ_EVENT_HANDSHAKE_FAILED_AUTH;
+    else if (strncmp (arg, "protocol:", 9) == 0)
+        o.refused_event = ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL;
+    else if (strncmp (arg, "nodetail:", 9) == 0)
+        o.refused_event = ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL;
+    else
+        usage ("--expect-refused auth:N|protocol:N|nodetail:N|none");
+    char *end;
+    o.refused_value = (uint32_t) strtoul (colon + 1, &end, 0);
+    if (*end)
+        usage ("--expect-refused: bad value");
 }
 
 /* Binds (and prints "<label> <ZMQ_LAST_ENDPOINT>") or connects. */
@@ -788,7 +1174,7 @@ static void run_push (void *s)
         send_mp (s, &m, "body");
         mp_free (&m);
     }
-    for (int i = 0; i < N_SEQ; i++) {
+    for (int i = 0; i < o.n_seq; i++) {
         seq_msg (&m, i);
         send_mp (s, &m, "sequence message");
         mp_free (&m);
@@ -806,7 +1192,7 @@ static void run_pull (void *s)
         expect_recv (s, &m, what);
         mp_free (&m);
     }
-    for (int i = 0; i < N_SEQ; i++) {
+    for (int i = 0; i < o.n_seq; i++) {
         seq_msg (&m, i);
         snprintf (what, sizeof what, "sequence message %d", i);
         expect_recv (s, &m, what);
@@ -1283,6 +1669,8 @@ static void parse (int argc, char **argv)
     o.endpoint = argv[3];
     o.timeout_ms = 5000;
     o.peer_type = -1;
+    o.n_seq = N_SEQ;
+    o.hwm = -1;
     for (int i = 4; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp (a, "--with") == 0 && i + 1 < argc) {
@@ -1321,6 +1709,37 @@ static void parse (int argc, char **argv)
             o.reconnect_client = 1;
         else if (strcmp (a, "--reconnect-server") == 0)
             o.reconnect_server = int_arg (argc, argv, &i);
+        else if (strcmp (a, "--big-size") == 0)
+            o.big_size = (size_t) int_arg (argc, argv, &i);
+        else if (strcmp (a, "--seq") == 0)
+            o.n_seq = int_arg (argc, argv, &i);
+        else if (strcmp (a, "--hwm") == 0)
+            o.hwm = int_arg (argc, argv, &i);
+        else if (strcmp (a, "--plain-server") == 0)
+            o.plain_server = 1;
+        else if (strcmp (a, "--plain-user") == 0 && i + 1 < argc) {
+            const char *arg = argv[++i];
+            const char *colon = strchr (arg, ':');
+            if (!colon || colon == arg || !colon[1] || colon - arg > 255 || strlen (colon + 1) > 255)
+                usage ("--plain-user USER:PASSWORD");
+            snprintf (o.plain_user, sizeof o.plain_user, "%.*s", (int) (colon - arg), arg);
+            snprintf (o.plain_pass, sizeof o.plain_pass, "%s", colon + 1);
+        } else if (strcmp (a, "--curve-server") == 0 && i + 1 < argc)
+            o.curve_server_secret = argv[++i];
+        else if (strcmp (a, "--curve-client") == 0 && i + 1 < argc)
+            o.curve_server_key = argv[++i];
+        else if (strcmp (a, "--curve-public") == 0 && i + 1 < argc)
+            o.curve_public = argv[++i];
+        else if (strcmp (a, "--curve-secret") == 0 && i + 1 < argc)
+            o.curve_secret = argv[++i];
+        else if (strcmp (a, "--zap-domain") == 0 && i + 1 < argc)
+            o.zap_domain = argv[++i];
+        else if (strcmp (a, "--zap") == 0 && i + 1 < argc)
+            o.zap_mode = argv[++i];
+        else if (strcmp (a, "--expect-user-id") == 0 && i + 1 < argc)
+            o.expect_user_id = argv[++i];
+        else if (strcmp (a, "--expect-refused") == 0 && i + 1 < argc)
+            parse_refused (argv[++i]);
         else
             usage ("unknown option");
     }
@@ -1335,6 +1754,15 @@ static void parse (int argc, char **argv)
 
 int main (int argc, char **argv)
 {
+    if (argc == 2 && strcmp (argv[1], "--keypair") == 0) {
+        char public_[41], secret[41];
+        if (zmq_curve_keypair (public_, secret) != 0) {
+            fprintf (stderr, "peer: zmq_curve_keypair: %s\n", zmq_strerror (errno));
+            return 1;
+        }
+        printf ("%s %s\n", public_, secret);
+        return 0;
+    }
     parse (argc, argv);
     struct sigaction sa;
     memset (&sa, 0, sizeof sa);
@@ -1345,7 +1773,23 @@ int main (int argc, char **argv)
     ctx = zmq_ctx_new ();
     if (!ctx)
         fail ("zmq_ctx_new: %s", err_text ());
+    if (o.zap_mode)
+        zap_start ();
     void *s = make_socket (o.type, 1);
+    void *mon = NULL;
+    if (o.expect_refused) {
+        if (zmq_socket_monitor (s, "inproc://peer-monitor",
+                                ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
+                                  | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+                                  | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+            != 0)
+            fail ("zmq_socket_monitor: %s", err_text ());
+        mon = zmq_socket (ctx, ZMQ_PAIR);
+        int linger = 0;
+        zmq_setsockopt (mon, ZMQ_LINGER, &linger, sizeof linger);
+        if (zmq_connect (mon, "inproc://peer-monitor") != 0)
+            fail ("connecting the monitor: %s", err_text ());
+    }
     attach (s, o.endpoint, "endpoint");
     void *ctl = NULL;
     int pubsub = o.type == ZMQ_PUB || o.type == ZMQ_SUB;
@@ -1356,7 +1800,9 @@ int main (int argc, char **argv)
         attach (ctl, o.control, "control");
     }
 
-    if (o.reconnect_client || o.reconnect_server) {
+    if (o.expect_refused)
+        run_refused (s, mon);
+    else if (o.reconnect_client || o.reconnect_server) {
         if (o.type == ZMQ_DEALER && o.reconnect_client)
             run_reconnect_dealer (s);
         else if (o.type == ZMQ_ROUTER && o.reconnect_server)
@@ -1409,10 +1855,19 @@ int main (int argc, char **argv)
         }
 
     set_activity ("closing (lingering until sent messages are out)");
+    if (mon) {
+        /* Stopped before its reader goes (libzmq would wait for ever). */
+        zmq_socket_monitor (s, NULL, 0);
+        zmq_close (mon);
+    }
     if (zmq_close (s) != 0)
         fail ("zmq_close: %s", err_text ());
     if (ctl && zmq_close (ctl) != 0)
         fail ("zmq_close (control): %s", err_text ());
+    if (o.zap_mode) {
+        set_activity ("stopping the ZAP handler");
+        zap_finish ();
+    }
     if (zmq_ctx_term (ctx) != 0)
         fail ("zmq_ctx_term: %s", err_text ());
     mp_free (&peer_id_seen);
