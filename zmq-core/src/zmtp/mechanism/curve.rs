@@ -1471,8 +1471,9 @@ mod tests {
         }
     }
 
+    /// CVE-2014-7203: a replayed, reordered or reflected MESSAGE is refused.
     #[test]
-    fn replayed_reordered_and_reflected_messages_are_refused() {
+    fn cve_2014_7203_replayed_reordered_and_reflected_messages_are_refused() {
         let (mut c, mut s) = connected();
         let first = c.encode(&frame(b"1", 0)).unwrap();
         let second = c.encode(&frame(b"2", 0)).unwrap();
@@ -1686,6 +1687,82 @@ mod tests {
             assert!(matches!(s.status(), Status::Error(_)));
             assert!(s.take_zap_request().is_none());
             assert_eq!(s.next_command(), Ok(None), "no READY after a failure");
+        }
+    }
+
+    /// CVE-2019-13132: the metadata inside INITIATE comes from a client that
+    /// needs nothing but the server's public key. However large it is, and
+    /// whatever lengths its properties claim, the server reads it or refuses
+    /// it; nothing is written past what the box held. The same for READY.
+    #[test]
+    fn cve_2019_13132_oversized_or_lying_metadata_is_read_or_refused() {
+        let big = vec![0xa5; 1 << 20];
+        let mut props = metadata(&config(DEALER, Security::default())).unwrap();
+        props.extend_from_slice(b"\x05X-Big");
+        props.extend_from_slice(&(big.len() as u32).to_be_bytes());
+        props.extend_from_slice(&big);
+        let lying = |claim: u32| {
+            let mut p = metadata(&config(DEALER, Security::default())).unwrap();
+            p.extend_from_slice(b"\x05X-Lie");
+            p.extend_from_slice(&claim.to_be_bytes());
+            p.extend_from_slice(b"short");
+            p
+        };
+        let truncated_name = {
+            let mut p = metadata(&config(DEALER, Security::default())).unwrap();
+            p.extend_from_slice(b"\xffX-");
+            p
+        };
+        for (meta, readable) in [
+            (props, true),
+            (lying(6), false),
+            (lying(u32::MAX), false),
+            (lying(0x8000_0000), false),
+            (truncated_name, false),
+        ] {
+            // The client's side: INITIATE carries exactly these bytes.
+            let (mut c, mut s) = pair();
+            c.metadata = Ok(meta.clone());
+            let hello = c.next_command().unwrap().unwrap();
+            s.process_command(&hello).unwrap();
+            c.process_command(&s.next_command().unwrap().unwrap())
+                .unwrap();
+            let initiate = c.next_command().unwrap().unwrap();
+            assert_eq!(initiate.len(), INITIATE_MIN_LEN + meta.len());
+            let result = s.process_command(&initiate);
+            if readable {
+                result.unwrap();
+                s.take_zap_request().unwrap();
+                s.zap_reply(None).unwrap();
+                assert!(s.next_command().unwrap().is_some());
+                assert_eq!(s.take_properties().get("X-Big"), Some(&big[..]));
+            } else {
+                assert!(result.is_err());
+                assert!(matches!(s.status(), Status::Error(_)));
+                assert!(s.take_zap_request().is_none());
+                assert_eq!(s.next_command(), Ok(None), "no READY after a failure");
+            }
+
+            // The server's side: READY carries them the other way.
+            let (mut c, mut s, initiate) = before_initiate();
+            s.process_command(&initiate).unwrap();
+            s.take_zap_request().unwrap();
+            s.zap_reply(None).unwrap();
+            let mut server_meta = meta.clone();
+            let router = metadata(&config(ROUTER, Security::default())).unwrap();
+            let dealer = metadata(&config(DEALER, Security::default())).unwrap();
+            server_meta.splice(..dealer.len(), router);
+            let ready = s
+                .session
+                .seal_command(b"\x05READY", READY_NONCE, &server_meta)
+                .unwrap();
+            let result = c.process_command(&ready);
+            assert_eq!(result.is_ok(), readable);
+            if readable {
+                assert_eq!(c.take_properties().get("X-Big"), Some(&big[..]));
+            } else {
+                assert!(matches!(c.status(), Status::Error(_)));
+            }
         }
     }
 
