@@ -59,6 +59,21 @@ int main (void)
     len = 2;
     CHECK_ERRNO (zmq_getsockopt (s, ZMQ_ROUTING_ID, id, &len) == -1, EINVAL);
 
+    /* Switches from zmq.h's draft section that every libzmq 4.3 build
+     * takes: any int, read back as 0 or 1 (ZMQ_LOOPBACK_FASTPATH is 94 and
+     * ZMQ_MULTICAST_LOOP 96 there). */
+    CHECK_EQ_INT (get_int (s, 94), 0);
+    CHECK_EQ_INT (get_int (s, 96), 1);
+    for (int option = 94; option <= 96; option += 2) {
+        CHECK_EQ_INT (set_int (s, option, 7), 0);
+        CHECK_EQ_INT (get_int (s, option), 1);
+        CHECK_EQ_INT (set_int (s, option, 0), 0);
+        CHECK_EQ_INT (get_int (s, option), 0);
+        CHECK_EQ_INT (set_int (s, option, -1), 0);
+        CHECK_EQ_INT (get_int (s, option), 1);
+        CHECK_ERRNO (zmq_setsockopt (s, option, "ab", 2) == -1, EINVAL);
+    }
+
     /* Read-only options cannot be set. */
     CHECK_ERRNO (set_int (s, ZMQ_TYPE, ZMQ_PULL) == -1, EINVAL);
     CHECK_ERRNO (set_int (s, ZMQ_EVENTS, 1) == -1, EINVAL);

@@ -75,8 +75,10 @@ pub const THREAD_SAFE: i32 = 81;
 pub const MULTICAST_MAXTPDU: i32 = 84;
 pub const USE_FD: i32 = 89;
 pub const BINDTODEVICE: i32 = 92;
-/// In zmq.h's draft section, but libzmq 4.3 honours it in every build.
+/// In zmq.h's draft section, but libzmq 4.3 honours them in every build.
 pub const ZAP_ENFORCE_DOMAIN: i32 = 93;
+pub const LOOPBACK_FASTPATH: i32 = 94;
+pub const MULTICAST_LOOP: i32 = 96;
 /// Draft options: recognised only in a `draft` build, as in libzmq.
 pub const METADATA: i32 = 95;
 pub const RECONNECT_STOP: i32 = 109;
@@ -126,6 +128,13 @@ const INT_OPTIONS: &[(i32, i32, i32, i32)] = &[
     (INVERT_MATCHING, i32::MIN, MAX, 0),
 ];
 
+/// Switches that take any int, non-zero meaning on, and read back as 0 or
+/// 1 (libzmq's relaxed switches): (option, default). On Linux neither has
+/// an effect in libzmq either: LOOPBACK_FASTPATH is a Windows loopback
+/// setting, and MULTICAST_LOOP is read only by the udp transport, which a
+/// stable libzmq build has not got.
+const SWITCH_OPTIONS: &[(i32, bool)] = &[(LOOPBACK_FASTPATH, false), (MULTICAST_LOOP, true)];
+
 /// Byte-string options: (option, maximum length).
 const BYTES_OPTIONS: &[(i32, usize)] = &[(SOCKS_PROXY, 255), (BINDTODEVICE, 15)];
 
@@ -141,6 +150,7 @@ fn mechanism_number(mechanism: MechanismName) -> i32 {
 #[derive(Debug, Clone)]
 pub struct Options {
     ints: Vec<i32>,
+    switches: Vec<bool>,
     bytes: Vec<Vec<u8>>,
     pub affinity: u64,
     pub maxmsgsize: i64,
@@ -164,6 +174,7 @@ impl Default for Options {
                 .iter()
                 .map(|&(_, _, _, default)| default)
                 .collect(),
+            switches: SWITCH_OPTIONS.iter().map(|&(_, on)| on).collect(),
             bytes: vec![Vec::new(); BYTES_OPTIONS.len()],
             affinity: 0,
             maxmsgsize: -1,
@@ -229,6 +240,10 @@ impl Options {
                 return Err(Error::Invalid);
             }
             self.ints[i] = v;
+            return Ok(true);
+        }
+        if let Some(i) = SWITCH_OPTIONS.iter().position(|&(id, _)| id == option) {
+            self.switches[i] = int_value(value)? != 0;
             return Ok(true);
         }
         if let Some(i) = BYTES_OPTIONS.iter().position(|&(id, _)| id == option) {
@@ -358,6 +373,9 @@ impl Options {
     pub fn get(&self, option: i32, out: &mut [u8]) -> Result<Option<usize>> {
         if let Some(i) = INT_OPTIONS.iter().position(|&(id, ..)| id == option) {
             return put_int(out, self.ints[i]).map(Some);
+        }
+        if let Some(i) = SWITCH_OPTIONS.iter().position(|&(id, _)| id == option) {
+            return put_int(out, i32::from(self.switches[i])).map(Some);
         }
         if let Some(i) = BYTES_OPTIONS.iter().position(|&(id, _)| id == option) {
             // Strings come back NUL-terminated, as libzmq returns them.
@@ -509,6 +527,22 @@ mod tests {
         assert_eq!(&out[..3], b"abc");
         assert_eq!(o.get(SNDHWM, &mut small), Err(Error::Invalid));
         assert_eq!(o.get(9999, &mut out), Ok(None));
+    }
+
+    #[test]
+    fn relaxed_switches_take_any_int_and_read_back_as_0_or_1() {
+        let mut o = Options::default();
+        assert_eq!(get_int(&o, LOOPBACK_FASTPATH), 0);
+        assert_eq!(get_int(&o, MULTICAST_LOOP), 1);
+        for option in [LOOPBACK_FASTPATH, MULTICAST_LOOP] {
+            for (value, on) in [(5, 1), (-1, 1), (0, 0), (i32::MIN, 1)] {
+                assert_eq!(o.set(option, &int(value)), Ok(true));
+                assert_eq!(get_int(&o, option), on);
+            }
+            assert_eq!(o.set(option, &[1, 0]), Err(Error::Invalid));
+            assert_eq!(o.set(option, &[0; 8]), Err(Error::Invalid));
+            assert_eq!(o.get(option, &mut [0; 2]), Err(Error::Invalid));
+        }
     }
 
     #[test]
