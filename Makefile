@@ -2,9 +2,12 @@
 #
 #   make                      release library in build/lib (headers stay in include/)
 #   make run                  build, then a short tour of the example programs
-#   make test                 Rust tests (core also with the draft options), exported-symbol
-#                             check, C tests against the system libzmq (reference), then on
-#                             ours (and under valgrind)
+#   make test                 every test, stage by stage (scripts/test.sh): lint, Rust
+#                             tests (stable and draft builds), exported symbols, the C
+#                             tests against the system libzmq (reference), then on ours
+#                             (natively, under valgrind, interop, pyzmq, CZMQ...); the
+#                             last line is "N passed, M failed". Installs the Debian
+#                             packages it needs first (scripts/deps.sh).
 #   make lint                 rustfmt and clippy, warnings as errors
 #   make bench                our perf tools on this library and on the system libzmq
 #   make install PREFIX=/usr/local
@@ -18,61 +21,69 @@ VERSION     := 4.3.5
 PREFIX      ?= /usr/local
 LIBDIR      ?= $(PREFIX)/lib
 INCLUDEDIR  ?= $(PREFIX)/include
+MANDIR      ?= $(PREFIX)/share/man
 CARGO       ?= cargo
 CC          ?= cc
 BUILD       := build
 CARGO_OUT   := target/release
 
-.PHONY: all lib run test test-rust test-symbols test-reference test-c lint bench install clean
+.PHONY: all lib run deps test test-rust test-symbols test-reference test-c lint bench install clean
 
 all: lib
 
 lib:
 	$(CARGO) build --release
 	mkdir -p $(BUILD)/lib
-	cp -f $(CARGO_OUT)/libzmq.so $(BUILD)/lib/libzmq.so.$(LIBVERSION)
+	# Copied under a new name and renamed, so programs running on the old
+	# library keep their mapping.
+	cp -f $(CARGO_OUT)/libzmq.so $(BUILD)/lib/.libzmq.so.new
+	mv -f $(BUILD)/lib/.libzmq.so.new $(BUILD)/lib/libzmq.so.$(LIBVERSION)
 	ln -sf libzmq.so.$(LIBVERSION) $(BUILD)/lib/libzmq.so.$(SOVERSION)
 	ln -sf libzmq.so.$(SOVERSION) $(BUILD)/lib/libzmq.so
-	cp -f $(CARGO_OUT)/libzmq.a $(BUILD)/lib/libzmq.a
+	cp -f $(CARGO_OUT)/libzmq.a $(BUILD)/lib/.libzmq.a.new
+	mv -f $(BUILD)/lib/.libzmq.a.new $(BUILD)/lib/libzmq.a
 
 run: lib
 	bash examples-c/tour.sh
 
-test: lib test-rust test-symbols test-reference test-c
+deps:
+	bash scripts/deps.sh
 
+test: deps lib
+	bash scripts/test.sh
+
+# One stage of `make test` each.
 test-rust:
-	$(CARGO) test --workspace --release
-	$(CARGO) test -p zmq-core --release --features draft
+	bash scripts/test.sh rust
 
 test-symbols: lib
-	bash c-tests/check_symbols.sh $(BUILD)/lib/libzmq.so.$(SOVERSION)
+	bash scripts/test.sh symbols
 
 # The same C tests against the system libzmq: proves they expect libzmq's
 # behaviour (checks of input libzmq crashes on are ours only).
 test-reference:
-	REFERENCE=1 VALGRIND=0 bash c-tests/run.sh
+	bash scripts/test.sh reference
 
 test-c: lib
-	bash c-tests/run.sh
+	bash scripts/test.sh c
 
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
-	$(CARGO) clippy -p zmq-core --all-targets --features draft -- -D warnings
+	$(CARGO) clippy --workspace --all-targets --features draft -- -D warnings
 
 bench: lib
 	bash perf/bench.sh
 
+# A stripped library (its debug information in a separate file), headers,
+# libzmq.pc, a CMake package (ZeroMQConfig.cmake: targets libzmq and
+# libzmq-static) and the man pages; `make install MANDIR=` leaves the pages
+# out. See packaging/install.sh.
 install: lib
-	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR)/pkgconfig
-	install -m 755 $(BUILD)/lib/libzmq.so.$(LIBVERSION) $(DESTDIR)$(LIBDIR)/
-	ln -sf libzmq.so.$(LIBVERSION) $(DESTDIR)$(LIBDIR)/libzmq.so.$(SOVERSION)
-	ln -sf libzmq.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libzmq.so
-	install -m 644 $(BUILD)/lib/libzmq.a $(DESTDIR)$(LIBDIR)/
-	install -m 644 include/zmq.h include/zmq_utils.h $(DESTDIR)$(INCLUDEDIR)/
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
-	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
-	    libzmq.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/libzmq.pc
+	DESTDIR='$(DESTDIR)' PREFIX='$(PREFIX)' LIBDIR='$(LIBDIR)' \
+	INCLUDEDIR='$(INCLUDEDIR)' MANDIR='$(MANDIR)' VERSION=$(VERSION) \
+	LIBVERSION=$(LIBVERSION) SOVERSION=$(SOVERSION) BUILD=$(BUILD) \
+	bash packaging/install.sh
 
 clean:
 	$(CARGO) clean
