@@ -74,12 +74,28 @@ int main (void)
         CHECK_ERRNO (zmq_setsockopt (s, option, "ab", 2) == -1, EINVAL);
     }
 
+    /* The heartbeat TTL is kept in deciseconds, up to 6553599 ms. */
+    CHECK_EQ_INT (set_int (s, ZMQ_HEARTBEAT_TTL, 6553599), 0);
+    CHECK_EQ_INT (get_int (s, ZMQ_HEARTBEAT_TTL), 6553500);
+    CHECK_EQ_INT (set_int (s, ZMQ_HEARTBEAT_TTL, 199), 0);
+    CHECK_EQ_INT (get_int (s, ZMQ_HEARTBEAT_TTL), 100);
+    CHECK_ERRNO (set_int (s, ZMQ_HEARTBEAT_TTL, 6553600) == -1, EINVAL);
+    /* What rounds to 0 deciseconds is 0, even below zero (libzmq). */
+    CHECK_EQ_INT (set_int (s, ZMQ_HEARTBEAT_TTL, -99), 0);
+    CHECK_EQ_INT (get_int (s, ZMQ_HEARTBEAT_TTL), 0);
+    CHECK_ERRNO (set_int (s, ZMQ_HEARTBEAT_TTL, -100) == -1, EINVAL);
+
     /* Read-only options cannot be set. */
     CHECK_ERRNO (set_int (s, ZMQ_TYPE, ZMQ_PULL) == -1, EINVAL);
     CHECK_ERRNO (set_int (s, ZMQ_EVENTS, 1) == -1, EINVAL);
     CHECK_ERRNO (set_int (s, ZMQ_RCVMORE, 1) == -1, EINVAL);
 
 #ifndef REFERENCE_LIBZMQ
+    /* No SOCKS client here: a socket told to use a proxy refuses the
+     * option rather than connect directly (docs/differences.md). */
+    CHECK_ERRNO (zmq_setsockopt (s, ZMQ_SOCKS_PROXY, "127.0.0.1:1080", 14) == -1, EINVAL);
+    len = sizeof id;
+    CHECK_ERRNO (zmq_getsockopt (s, ZMQ_SOCKS_PROXY, id, &len) == -1, EINVAL);
     CHECK_ERRNO (zmq_setsockopt (s, ZMQ_LINGER, NULL, 4) == -1, EINVAL);
     CHECK_ERRNO (zmq_getsockopt (s, ZMQ_LINGER, &value, NULL) == -1, EFAULT);
 #endif

@@ -43,14 +43,21 @@ static void test_server (void *ctx)
     set_int (stream, ZMQ_RCVTIMEO, 5000);
     set_int (stream, ZMQ_LINGER, 0);
     CHECK_EQ_INT (zmq_bind (stream, "tcp://127.0.0.1:*"), 0);
+    unsigned char id[256], id2[256];
+    size_t id_len = sizeof id, id2_len = 0;
+    /* No peer yet: no routing id. */
+    CHECK_EQ_INT (zmq_getsockopt (stream, ZMQ_ROUTING_ID, id, &id_len), 0);
+    CHECK_EQ_INT (id_len, 0);
     int fd = raw_connect (bound_port (stream));
     CHECK (fd >= 0);
-    unsigned char id[256], id2[256];
-    size_t id_len = 0, id2_len = 0;
     char body[256];
     /* The connection is announced by an empty message. */
     CHECK_EQ_INT (recv_pair (stream, id, &id_len, body, sizeof body), 0);
     CHECK_EQ_INT (id_len, 5);
+    /* The id generated last reads back as the socket's routing id. */
+    id2_len = sizeof id2;
+    CHECK_EQ_INT (zmq_getsockopt (stream, ZMQ_ROUTING_ID, id2, &id2_len), 0);
+    CHECK (id2_len == id_len && memcmp (id, id2, id_len) == 0);
     CHECK (write (fd, "hello", 5) == 5);
     CHECK_EQ_INT (recv_pair (stream, id2, &id2_len, body, sizeof body), 5);
     CHECK (id2_len == id_len && memcmp (id, id2, id_len) == 0);

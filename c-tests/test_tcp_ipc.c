@@ -151,6 +151,8 @@ static void test_dealer_router (const char *transport, int router_binds)
     CHECK_EQ_INT (zmq_msg_recv (&msg, router, 0), 4);
     CHECK_STR (zmq_msg_gets (&msg, "Socket-Type"), "DEALER");
     CHECK_STR (zmq_msg_gets (&msg, "Identity"), "dealer-1");
+    /* Peers announce "Identity"; "Routing-Id" is no property of theirs. */
+    CHECK_ERRNO (zmq_msg_gets (&msg, "Routing-Id") == NULL, EINVAL);
     if (strcmp (transport, "tcp") == 0)
         CHECK_STR (zmq_msg_gets (&msg, "Peer-Address"), "127.0.0.1");
     zmq_msg_close (&msg);

@@ -201,14 +201,19 @@ impl Context {
         Ok((id, s.blocky == 0, s.ipv6 != 0))
     }
 
-    /// An I/O thread for a new network endpoint; EMTHREAD when the
-    /// context has none (ZMQ_IO_THREADS 0).
-    pub(crate) fn io_thread(&self) -> Result<std::sync::Arc<IoHandle>> {
+    /// An I/O thread for a new network endpoint, in turn among those the
+    /// socket's ZMQ_AFFINITY names (bit n: thread n; 0: any); EMTHREAD when
+    /// it names none the context has (or it has none: ZMQ_IO_THREADS 0).
+    pub(crate) fn io_thread(&self, affinity: u64) -> Result<std::sync::Arc<IoHandle>> {
         let mut s = self.inner.state.lock();
-        if s.io_threads_running.is_empty() {
+        let allowed = |i: usize| affinity == 0 || (i < 64 && affinity & (1 << i) != 0);
+        let candidates: Vec<usize> = (0..s.io_threads_running.len())
+            .filter(|&i| allowed(i))
+            .collect();
+        if candidates.is_empty() {
             return Err(Error::NoThread);
         }
-        let index = s.next_io_thread % s.io_threads_running.len();
+        let index = candidates[s.next_io_thread % candidates.len()];
         s.next_io_thread = s.next_io_thread.wrapping_add(1);
         Ok(s.io_threads_running[index].handle())
     }

@@ -5,7 +5,9 @@
 
 use std::ffi::{CStr, CString};
 
-/// Property names that mean the same property.
+/// Older property names, and the names they are looked up under when a
+/// property of the old name is missing. One way only, as in libzmq 4.3:
+/// peers announce "Identity", and "Routing-Id" finds no such property.
 const ALIASES: &[(&str, &str)] = &[("Identity", "Routing-Id")];
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -30,18 +32,13 @@ impl Metadata {
     }
 
     /// A property by name; names compare without regard to case (as ZMTP
-    /// says), and "Identity" is the older name of "Routing-Id".
+    /// says), and "Identity" also finds a "Routing-Id".
     pub fn get(&self, name: &str) -> Option<&CStr> {
         let found = self.find(name).or_else(|| {
-            ALIASES.iter().find_map(|&(a, b)| {
-                if a.eq_ignore_ascii_case(name) {
-                    self.find(b)
-                } else if b.eq_ignore_ascii_case(name) {
-                    self.find(a)
-                } else {
-                    None
-                }
-            })
+            ALIASES
+                .iter()
+                .find(|(old, _)| old.eq_ignore_ascii_case(name))
+                .and_then(|(_, new)| self.find(new))
         })?;
         Some(self.properties[found].1.as_c_str())
     }
@@ -76,9 +73,10 @@ mod tests {
         assert_eq!(m.get("Identity").unwrap().to_bytes(), b"abc");
         assert_eq!(m.get("X-Missing"), None);
 
+        // Not the other way (libzmq 4.3 answers EINVAL there).
         let mut old = Metadata::new();
         old.set("Identity", b"xyz");
-        assert_eq!(old.get("Routing-Id").unwrap().to_bytes(), b"xyz");
+        assert_eq!(old.get("Routing-Id"), None);
     }
 
     #[test]

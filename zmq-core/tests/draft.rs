@@ -1,7 +1,7 @@
-//! The draft socket options (a `draft` build only): ZMQ_METADATA over the
-//! wire and ZMQ_RECONNECT_STOP's three conditions, watched through the
-//! monitor.
-#![cfg(feature = "draft")]
+//! Options from zmq.h's draft section: ZMQ_RECONNECT_STOP's three
+//! conditions, watched through the monitor (every build, as libzmq 4.3
+//! takes the option in every build), and ZMQ_METADATA over the wire (a
+//! draft build only).
 
 use std::io::Write;
 use std::net::TcpListener;
@@ -11,15 +11,12 @@ use std::time::{Duration, Instant};
 use zmq_core::ctx::Context;
 use zmq_core::monitor;
 use zmq_core::socket::{options, Socket};
-use zmq_core::Error;
 
 mod common;
 use common::*;
 
 const PUB: i32 = 1;
 const SUB: i32 = 2;
-const DEALER: i32 = 5;
-const ROUTER: i32 = 6;
 
 /// Reads events until `event` arrives; false if it does not within 2 s.
 fn expect_event(mon: &Socket, event: u32) -> bool {
@@ -40,63 +37,6 @@ fn reconnecting_sub(ctx: &Context, name: &str, stop: i32) -> (Socket, Socket) {
     set_int(&sub, options::RECONNECT_IVL, 10);
     set_int(&sub, options::RECONNECT_STOP, stop);
     (sub, mon)
-}
-
-fn set_metadata(s: &Socket, property: &str) {
-    s.set_option(options::METADATA, property.as_bytes())
-        .unwrap();
-}
-
-#[test]
-fn application_metadata_reaches_the_peer_both_ways() {
-    for endpoint in ["tcp://127.0.0.1:*", "ipc://@zmq-draft-metadata"] {
-        let ctx = Context::new();
-        let router = open(&ctx, ROUTER);
-        set_metadata(&router, "X-Server:router");
-        router.bind(endpoint).unwrap();
-        let dealer = open(&ctx, DEALER);
-        set_metadata(&dealer, "X-Hello:World");
-        set_metadata(&dealer, "X-Hello:ignored");
-        set_metadata(&dealer, "X-Key:with:colons");
-        dealer.connect(&last_endpoint(&router)).unwrap();
-
-        send(&dealer, b"ping", 0).unwrap();
-        let id = router.recv(0).unwrap();
-        let body = router.recv(0).unwrap();
-        assert_eq!(body.as_slice(), b"ping");
-        let meta = body.metadata().expect("metadata");
-        assert_eq!(meta.get("X-Hello").unwrap().to_bytes(), b"World");
-        assert_eq!(meta.get("X-Key").unwrap().to_bytes(), b"with:colons");
-        assert_eq!(meta.get("Socket-Type").unwrap().to_bytes(), b"DEALER");
-        assert!(meta.get("X-Server").is_none());
-
-        let mut id = id;
-        router.send(&mut id, zmq_core::socket::SNDMORE).unwrap();
-        send(&router, b"pong", 0).unwrap();
-        let reply = dealer.recv(0).unwrap();
-        let meta = reply.metadata().expect("metadata");
-        assert_eq!(meta.get("X-Server").unwrap().to_bytes(), b"router");
-        close_all(ctx, [router, dealer]);
-    }
-}
-
-#[test]
-fn metadata_values_are_checked() {
-    let ctx = Context::new();
-    let s = open(&ctx, DEALER);
-    for bad in ["", "X-key", "X-key:", ":value", "Y-key:value"] {
-        assert_eq!(
-            s.set_option(options::METADATA, bad.as_bytes()),
-            Err(Error::Invalid),
-            "{bad}"
-        );
-    }
-    // Write-only, as in libzmq.
-    assert_eq!(
-        s.get_option(options::METADATA, &mut [0u8; 64]),
-        Err(Error::Invalid)
-    );
-    close_all(ctx, [s]);
 }
 
 #[test]
@@ -223,4 +163,71 @@ fn reconnect_stops_after_a_disconnect() {
     events_during(&mon, Duration::from_millis(100));
     assert_eq!(events_during(&mon, Duration::from_millis(300)), []);
     close_all(ctx, [sub, mon, other]);
+}
+
+/// ZMQ_METADATA: a draft build only, as in libzmq.
+#[cfg(feature = "draft")]
+mod metadata {
+    use super::*;
+    use zmq_core::Error;
+
+    const DEALER: i32 = 5;
+    const ROUTER: i32 = 6;
+
+    fn set_metadata(s: &Socket, property: &str) {
+        s.set_option(options::METADATA, property.as_bytes())
+            .unwrap();
+    }
+
+    #[test]
+    fn application_metadata_reaches_the_peer_both_ways() {
+        for endpoint in ["tcp://127.0.0.1:*", "ipc://@zmq-draft-metadata"] {
+            let ctx = Context::new();
+            let router = open(&ctx, ROUTER);
+            set_metadata(&router, "X-Server:router");
+            router.bind(endpoint).unwrap();
+            let dealer = open(&ctx, DEALER);
+            set_metadata(&dealer, "X-Hello:World");
+            set_metadata(&dealer, "X-Hello:ignored");
+            set_metadata(&dealer, "X-Key:with:colons");
+            dealer.connect(&last_endpoint(&router)).unwrap();
+
+            send(&dealer, b"ping", 0).unwrap();
+            let id = router.recv(0).unwrap();
+            let body = router.recv(0).unwrap();
+            assert_eq!(body.as_slice(), b"ping");
+            let meta = body.metadata().expect("metadata");
+            assert_eq!(meta.get("X-Hello").unwrap().to_bytes(), b"World");
+            assert_eq!(meta.get("X-Key").unwrap().to_bytes(), b"with:colons");
+            assert_eq!(meta.get("Socket-Type").unwrap().to_bytes(), b"DEALER");
+            assert!(meta.get("X-Server").is_none());
+
+            let mut id = id;
+            router.send(&mut id, zmq_core::socket::SNDMORE).unwrap();
+            send(&router, b"pong", 0).unwrap();
+            let reply = dealer.recv(0).unwrap();
+            let meta = reply.metadata().expect("metadata");
+            assert_eq!(meta.get("X-Server").unwrap().to_bytes(), b"router");
+            close_all(ctx, [router, dealer]);
+        }
+    }
+
+    #[test]
+    fn metadata_values_are_checked() {
+        let ctx = Context::new();
+        let s = open(&ctx, DEALER);
+        for bad in ["", "X-key", "X-key:", ":value", "Y-key:value"] {
+            assert_eq!(
+                s.set_option(options::METADATA, bad.as_bytes()),
+                Err(Error::Invalid),
+                "{bad}"
+            );
+        }
+        // Write-only, as in libzmq.
+        assert_eq!(
+            s.get_option(options::METADATA, &mut [0u8; 64]),
+            Err(Error::Invalid)
+        );
+        close_all(ctx, [s]);
+    }
 }

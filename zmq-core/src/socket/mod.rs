@@ -373,9 +373,39 @@ impl Core {
     }
 
     fn listen(&mut self, transport: Transport, address: &str, endpoint: &str) -> Result<()> {
-        let io = self.ctx.io_thread()?;
+        let io = self.ctx.io_thread(self.options.affinity)?;
         let config = Arc::new(self.session_config());
+        let use_fd = self.options.int(options::USE_FD);
         let (socket, resolved, ipc_path, ipc_dir) = match transport {
+            // The address is still checked, as libzmq does; the socket is
+            // the application's.
+            Transport::Tcp if use_fd >= 0 => {
+                address::tcp_bind_addr(address, config.ipv6)?;
+                let adopted = transport::adopt_listener(use_fd, false).map_err(Error::from)?;
+                let local = adopted.local_addr().map_err(Error::from)?;
+                let local = local.as_socket().ok_or(Error::Invalid)?;
+                let listener = mio::net::TcpListener::from_std(adopted.into());
+                let resolved = address::tcp_endpoint_string(&local);
+                (ListenSocket::Tcp(listener), resolved, None, None)
+            }
+            _ if use_fd >= 0 => {
+                let adopted = transport::adopt_listener(use_fd, true).map_err(Error::from)?;
+                let local = adopted.local_addr().map_err(Error::from)?;
+                let addr = match (local.as_pathname(), local.as_abstract_namespace()) {
+                    (Some(path), _) => address::IpcAddr::Path(path.to_owned()),
+                    (_, Some(name)) => address::IpcAddr::Abstract(name.to_owned()),
+                    _ => return Err(Error::Invalid),
+                };
+                let listener = std::os::unix::net::UnixListener::from(adopted);
+                let listener = mio::net::UnixListener::from_std(listener);
+                // The file is the application's: it stays when we close.
+                (
+                    ListenSocket::Ipc(listener),
+                    addr.endpoint_string(),
+                    None,
+                    None,
+                )
+            }
             Transport::Tcp => {
                 let addr = address::tcp_bind_addr(address, config.ipv6)?;
                 let listener = transport::tcp_listen(&config, addr).map_err(Error::from)?;
@@ -470,7 +500,7 @@ impl Core {
             Transport::Tcp => Target::Tcp(address::TcpConnect::parse(address)?),
             _ => Target::Ipc(address::IpcAddr::parse(address)?),
         };
-        let io = self.ctx.io_thread()?;
+        let io = self.ctx.io_thread(self.options.affinity)?;
         let config = Arc::new(self.session_config());
         let alias = self.options.connect_routing_id.take();
         // Without ZMQ_IMMEDIATE the pipe exists at once, so messages
@@ -575,13 +605,13 @@ impl Core {
     fn get_option(&mut self, option: i32, out: &mut [u8]) -> Result<usize> {
         match option {
             options::TYPE => return options::put_int(out, self.kind as i32),
-            options::RCVMORE => return options::put_int(out, i32::from(self.rcvmore)),
-            options::FD => return options::put_int(out, self.mailbox.fd()),
+            options::RCVMORE => return options::put_state_int(out, i32::from(self.rcvmore)),
+            options::FD => return options::put_state_int(out, self.mailbox.fd()),
             options::EVENTS => {
                 self.mailbox.settle();
                 self.process_commands()?;
                 let events = self.events();
-                return options::put_int(out, i32::from(events));
+                return options::put_state_int(out, i32::from(events));
             }
             options::LAST_ENDPOINT => {
                 let mut value = self.last_endpoint.clone().into_bytes();
@@ -699,7 +729,10 @@ impl Socket {
         }
         let (id, linger_zero, ipv6) = ctx.add_socket(mailbox.clone())?;
         let mut options = Options::default();
-        if linger_zero {
+        // SUB and XSUB start with linger 0, as in libzmq: subscriptions not
+        // yet sent are not worth waiting for at close. (ZMQ_BLOCKY 0 makes
+        // every socket's linger 0.)
+        if linger_zero || matches!(kind, SocketType::Sub | SocketType::XSub) {
             options.set(options::LINGER, &0i32.to_ne_bytes())?;
         }
         if ipv6 {

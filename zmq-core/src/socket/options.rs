@@ -59,7 +59,6 @@ pub const ROUTER_HANDOVER: i32 = 56;
 pub const TOS: i32 = 57;
 pub const CONNECT_ROUTING_ID: i32 = 61;
 pub const HANDSHAKE_IVL: i32 = 66;
-pub const SOCKS_PROXY: i32 = 68;
 pub const XPUB_NODROP: i32 = 69;
 pub const XPUB_MANUAL: i32 = 71;
 pub const XPUB_WELCOME_MSG: i32 = 72;
@@ -79,8 +78,10 @@ pub const BINDTODEVICE: i32 = 92;
 pub const ZAP_ENFORCE_DOMAIN: i32 = 93;
 pub const LOOPBACK_FASTPATH: i32 = 94;
 pub const MULTICAST_LOOP: i32 = 96;
-/// Draft options: recognised only in a `draft` build, as in libzmq.
+/// A draft option: recognised only in a `draft` build, as in libzmq.
 pub const METADATA: i32 = 95;
+/// In zmq.h's draft section; every libzmq 4.3 build takes it (a stable
+/// libzmq then ignores it; here it works in every build).
 pub const RECONNECT_STOP: i32 = 109;
 
 /// ZMQ_RECONNECT_STOP flags.
@@ -118,7 +119,8 @@ const INT_OPTIONS: &[(i32, i32, i32, i32)] = &[
     (TOS, 0, MAX, 0),
     (HANDSHAKE_IVL, 0, MAX, 30_000),
     (HEARTBEAT_IVL, 0, MAX, 0),
-    (HEARTBEAT_TTL, 0, 6_553_599, 0),
+    // Milliseconds, kept in whole deciseconds from 0 to 65535 (libzmq).
+    (HEARTBEAT_TTL, -99, 6_553_599, 0),
     (HEARTBEAT_TIMEOUT, -1, MAX, -1),
     (CONNECT_TIMEOUT, 0, MAX, 0),
     (TCP_MAXRT, 0, MAX, 0),
@@ -136,7 +138,9 @@ const INT_OPTIONS: &[(i32, i32, i32, i32)] = &[
 const SWITCH_OPTIONS: &[(i32, bool)] = &[(LOOPBACK_FASTPATH, false), (MULTICAST_LOOP, true)];
 
 /// Byte-string options: (option, maximum length).
-const BYTES_OPTIONS: &[(i32, usize)] = &[(SOCKS_PROXY, 255), (BINDTODEVICE, 15)];
+/// (ZMQ_SOCKS_PROXY is not one: without a SOCKS client here, a socket
+/// told to use a proxy refuses the option rather than connect directly.)
+const BYTES_OPTIONS: &[(i32, usize)] = &[(BINDTODEVICE, 15)];
 
 /// ZMQ_MECHANISM's values.
 fn mechanism_number(mechanism: MechanismName) -> i32 {
@@ -203,15 +207,38 @@ pub fn bool_option(value: &[u8]) -> Result<bool> {
     Ok(v != 0)
 }
 
-/// Writes an option value into the caller's buffer, which must be large
-/// enough; returns the length written.
+/// Writes a string or binary option's value into the caller's buffer,
+/// which must be large enough, and zeroes the rest of it (libzmq's rule);
+/// returns the length written.
 pub fn put(out: &mut [u8], value: &[u8]) -> Result<usize> {
-    let slot = out.get_mut(..value.len()).ok_or(Error::Invalid)?;
-    slot.copy_from_slice(value);
+    if out.len() < value.len() {
+        return Err(Error::Invalid);
+    }
+    let (head, rest) = out.split_at_mut(value.len());
+    head.copy_from_slice(value);
+    rest.fill(0);
     Ok(value.len())
 }
 
+/// Writes a fixed-size option value (an int, a 64-bit value) into a buffer
+/// of exactly its size, as libzmq demands of its options.
+pub fn put_exact(out: &mut [u8], value: &[u8]) -> Result<usize> {
+    if out.len() != value.len() {
+        return Err(Error::Invalid);
+    }
+    out.copy_from_slice(value);
+    Ok(value.len())
+}
+
+/// An int option: the buffer is exactly an int.
 pub fn put_int(out: &mut [u8], value: i32) -> Result<usize> {
+    put_exact(out, &value.to_ne_bytes())
+}
+
+/// The socket's state read as an int (ZMQ_RCVMORE, ZMQ_FD, ZMQ_EVENTS,
+/// ZMQ_THREAD_SAFE): libzmq takes any buffer of at least an int and
+/// zeroes the rest.
+pub fn put_state_int(out: &mut [u8], value: i32) -> Result<usize> {
     put(out, &value.to_ne_bytes())
 }
 
@@ -239,7 +266,12 @@ impl Options {
             if v < min || v > max {
                 return Err(Error::Invalid);
             }
-            self.ints[i] = v;
+            // libzmq keeps the heartbeat TTL in deciseconds.
+            self.ints[i] = if option == HEARTBEAT_TTL {
+                v / 100 * 100
+            } else {
+                v
+            };
             return Ok(true);
         }
         if let Some(i) = SWITCH_OPTIONS.iter().position(|&(id, _)| id == option) {
@@ -290,7 +322,7 @@ impl Options {
                 }
                 Ok(true)
             }
-            RECONNECT_STOP if DRAFT => {
+            RECONNECT_STOP => {
                 self.reconnect_stop = int_value(value)?;
                 Ok(true)
             }
@@ -385,12 +417,12 @@ impl Options {
         }
         match option {
             IPV4ONLY => put_int(out, 1 - self.int(IPV6)).map(Some),
-            AFFINITY => put(out, &self.affinity.to_ne_bytes()).map(Some),
-            MAXMSGSIZE => put(out, &self.maxmsgsize.to_ne_bytes()).map(Some),
+            AFFINITY => put_exact(out, &self.affinity.to_ne_bytes()).map(Some),
+            MAXMSGSIZE => put_exact(out, &self.maxmsgsize.to_ne_bytes()).map(Some),
             ROUTING_ID => put(out, &self.routing_id).map(Some),
-            RECONNECT_STOP if DRAFT => put_int(out, self.reconnect_stop).map(Some),
+            RECONNECT_STOP => put_int(out, self.reconnect_stop).map(Some),
             // Not thread-safe in libzmq's sense (one thread at a time).
-            THREAD_SAFE => put_int(out, 0).map(Some),
+            THREAD_SAFE => put_state_int(out, 0).map(Some),
             _ => self.get_security(option, out),
         }
     }
@@ -546,20 +578,24 @@ mod tests {
     }
 
     #[test]
-    fn draft_options_need_a_draft_build() {
+    fn reconnect_stop_in_every_build() {
+        let mut o = Options::default();
+        assert_eq!(get_int(&o, RECONNECT_STOP), 0);
+        let stop = o.set(RECONNECT_STOP, &int(RECONNECT_STOP_CONN_REFUSED));
+        assert_eq!(stop, Ok(true));
+        assert_eq!(get_int(&o, RECONNECT_STOP), RECONNECT_STOP_CONN_REFUSED);
+        assert_eq!(o.set(RECONNECT_STOP, &[0; 2]), Err(Error::Invalid));
+    }
+
+    #[test]
+    fn metadata_needs_a_draft_build() {
         let mut o = Options::default();
         let set = o.set(METADATA, b"X-key:value");
-        let stop = o.set(RECONNECT_STOP, &int(RECONNECT_STOP_CONN_REFUSED));
         if !DRAFT {
             assert_eq!(set, Ok(false));
-            assert_eq!(stop, Ok(false));
             return;
         }
         assert_eq!(set, Ok(true));
-        assert_eq!(stop, Ok(true));
-        let mut out = [0u8; 4];
-        assert_eq!(o.get(RECONNECT_STOP, &mut out), Ok(Some(4)));
-        assert_eq!(i32::from_ne_bytes(out), RECONNECT_STOP_CONN_REFUSED);
         // The first value of a name stays.
         assert_eq!(o.set(METADATA, b"X-key:other"), Ok(true));
         assert_eq!(o.set(METADATA, b"X-two:a:b"), Ok(true));
@@ -585,7 +621,6 @@ mod tests {
         }
         let longest = [b"X-".to_vec(), vec![b'a'; 253], b":v".to_vec()].concat();
         assert_eq!(o.set(METADATA, &longest), Ok(true));
-        assert_eq!(o.set(RECONNECT_STOP, &[0; 2]), Err(Error::Invalid));
     }
 
     fn get_int(o: &Options, option: i32) -> i32 {

@@ -8,8 +8,8 @@
 use std::collections::HashMap;
 
 use super::options::{
-    bool_option, int_value, PROBE_ROUTER, REQ_CORRELATE, REQ_RELAXED, ROUTER_HANDOVER,
-    ROUTER_MANDATORY, STREAM_NOTIFY,
+    bool_option, int_value, put, PROBE_ROUTER, REQ_CORRELATE, REQ_RELAXED, ROUTER_HANDOVER,
+    ROUTER_MANDATORY, ROUTING_ID, STREAM_NOTIFY,
 };
 use super::{FairQueue, LoadBalancer, Pattern, Pipes};
 use crate::error::{Error, Result};
@@ -132,6 +132,9 @@ pub struct Router {
     ignored: Vec<PipeId>,
     /// Counter of generated ids (0x00 then 4 bytes big-endian).
     next_id: u32,
+    /// The id generated last (a STREAM socket reads it back as its
+    /// ZMQ_ROUTING_ID, as in libzmq).
+    last_generated: Option<Vec<u8>>,
     mandatory: bool,
     handover: bool,
     probe_router: bool,
@@ -160,6 +163,7 @@ impl Default for Router {
             anonymous: Vec::new(),
             ignored: Vec::new(),
             next_id: random_u32(),
+            last_generated: None,
             mandatory: false,
             handover: false,
             probe_router: false,
@@ -183,6 +187,7 @@ impl Router {
             self.next_id = self.next_id.wrapping_add(1);
             // A peer may have chosen the same bytes; skip them.
             if !self.by_id.contains_key(&id) {
+                self.last_generated = Some(id.clone());
                 return id;
             }
         }
@@ -538,6 +543,15 @@ impl Pattern for Stream {
 
     fn raw_notify(&self) -> Option<bool> {
         Some(self.notify)
+    }
+
+    /// ZMQ_ROUTING_ID reads as the id generated last for a peer, once there
+    /// is one (libzmq's STREAM stores it as the socket's own).
+    fn get_option(&self, option: i32, out: &mut [u8]) -> Result<Option<usize>> {
+        match (&self.router.last_generated, option) {
+            (Some(id), ROUTING_ID) => put(out, id).map(Some),
+            _ => Ok(None),
+        }
     }
 }
 

@@ -156,6 +156,28 @@ pub(crate) fn tcp_listen(
     Ok(socket.into())
 }
 
+/// ZMQ_USE_FD: a listening socket the application made, for a tcp
+/// (`unix` false) or ipc bind. The socket works on a duplicate of it, so
+/// the application's descriptor stays the application's to close (see
+/// docs/differences.md). Anything but a listening socket of the transport's
+/// family is refused with EINVAL.
+pub(crate) fn adopt_listener(fd: i32, unix: bool) -> io::Result<Socket> {
+    use nix::fcntl::{fcntl, FcntlArg};
+    use std::os::fd::FromRawFd;
+    let copy = fcntl(fd, FcntlArg::F_DUPFD_CLOEXEC(0)).map_err(io::Error::from)?;
+    // SAFETY: `copy` was made just now by F_DUPFD_CLOEXEC; nothing else owns
+    // it, and the Socket closes it once.
+    let socket = unsafe { Socket::from_raw_fd(copy) };
+    let family = if unix { Domain::UNIX } else { Domain::IPV4 };
+    let domain = socket.local_addr()?.domain();
+    let family_ok = domain == family || (!unix && domain == Domain::IPV6);
+    if !family_ok || !socket.r#type().is_ok_and(|t| t == Type::STREAM) || !socket.is_listener()? {
+        return Err(io::Error::from_raw_os_error(nix::libc::EINVAL));
+    }
+    socket.set_nonblocking(true)?;
+    Ok(socket)
+}
+
 /// An ipc peer's address as libzmq gives it to ZAP and Peer-Address:
 /// "localhost:uid:gid:pid" from the socket's peer credentials (empty if
 /// the kernel tells none).
