@@ -156,8 +156,12 @@ int main (void)
     void *lonely = zmq_socket (ctx, ZMQ_DEALER);
     set_int (lonely, ZMQ_LINGER, 0);
     set_int (lonely, ZMQ_RECONNECT_IVL, 50);
-    void *lonely_mon = monitor_of (ctx, lonely, "mon-lonely", ZMQ_EVENT_CONNECT_RETRIED);
+    void *lonely_mon = monitor_of (ctx, lonely, "mon-lonely",
+                                   ZMQ_EVENT_CONNECT_DELAYED | ZMQ_EVENT_CONNECT_RETRIED);
     CHECK_EQ_INT (zmq_connect (lonely, endpoint), 0);
+    /* A tcp connect is under way at first: its value is the errno. */
+    CHECK (expect_event (lonely_mon, ZMQ_EVENT_CONNECT_DELAYED, &value, seen));
+    CHECK_EQ_INT (value, EINPROGRESS);
     CHECK (expect_event (lonely_mon, ZMQ_EVENT_CONNECT_RETRIED, &value, seen));
     /* The interval (libzmq adds up to one interval of jitter). */
     CHECK (value >= 50 && value < 100);

@@ -145,11 +145,63 @@ static void test_immediate (void)
     CHECK_EQ_INT (rc, 0);
     /* Once connected, sending works (it blocks until then). */
     CHECK (exchange (push, pull));
+    /* The peer goes: nothing queues for it any more, and once it is back
+     * sending works again. */
+    zmq_close (pull);
+    int gone = 0;
+    for (int i = 0; i < 100 && !gone; i++) {
+        usleep (10000);
+        gone = !(get_int (push, ZMQ_EVENTS) & ZMQ_POLLOUT);
+    }
+    CHECK (gone);
+    CHECK_ERRNO (zmq_send (push, "late", 4, ZMQ_DONTWAIT) < 0, EAGAIN);
+    pull = timed (ZMQ_PULL);
+    rc = -1;
+    for (int i = 0; i < 100 && (rc = zmq_bind (pull, endpoint)) != 0; i++)
+        usleep (10000);
+    CHECK_EQ_INT (rc, 0);
+    CHECK (exchange (push, pull));
     zmq_close (push);
     zmq_close (pull);
 }
 
 
+
+/* With ZMQ_RECONNECT_IVL -1 an endpoint whose connection drops is gone
+ * for good: a later connect to another peer gets every message. */
+static void test_no_reconnect (void)
+{
+    void *other = zmq_ctx_new ();
+    void *first = zmq_socket (other, ZMQ_PULL);
+    set_int (first, ZMQ_LINGER, 0);
+    set_int (first, ZMQ_RCVTIMEO, 5000);
+    CHECK_EQ_INT (zmq_bind (first, "tcp://127.0.0.1:*"), 0);
+    char first_ep[256], second_ep[256];
+    size_t len = sizeof first_ep;
+    zmq_getsockopt (first, ZMQ_LAST_ENDPOINT, first_ep, &len);
+    void *second = timed (ZMQ_PULL);
+    CHECK_EQ_INT (zmq_bind (second, "tcp://127.0.0.1:*"), 0);
+    len = sizeof second_ep;
+    zmq_getsockopt (second, ZMQ_LAST_ENDPOINT, second_ep, &len);
+
+    void *push = timed (ZMQ_PUSH);
+    set_int (push, ZMQ_RECONNECT_IVL, -1);
+    CHECK_EQ_INT (zmq_connect (push, first_ep), 0);
+    CHECK (exchange (push, first));
+    zmq_close (first);
+    CHECK_EQ_INT (zmq_ctx_term (other), 0);
+    usleep (200000);
+    CHECK_EQ_INT (zmq_connect (push, second_ep), 0);
+    int got = 0;
+    for (int i = 0; i < 10; i++)
+        CHECK_EQ_INT (zmq_send (push, "m", 1, 0), 1);
+    char buf[8];
+    for (int i = 0; i < 10; i++)
+        got += zmq_recv (second, buf, sizeof buf, 0) == 1;
+    CHECK_EQ_INT (got, 10);
+    zmq_close (push);
+    zmq_close (second);
+}
 
 /* A peer that connects and says nothing is dropped after the handshake
  * interval. */
@@ -247,6 +299,7 @@ int main (void)
     test_host_name ();
     test_abstract_ipc ();
     test_immediate ();
+    test_no_reconnect ();
     test_handshake_interval ();
 #ifndef REFERENCE_LIBZMQ
     /* libzmq 4.3.4 often stalls after its signature when all of this is

@@ -634,6 +634,11 @@ impl Session {
                 mine.attach(cx.mailbox.clone());
                 cx.own_pipe(mine.id(), self.token);
                 self.pipe = Some(mine);
+                // With ZMQ_IMMEDIATE this pipe lives as long as the
+                // connection (see `lost`).
+                if let Role::Connecting(c) = &mut self.role {
+                    c.attached = true;
+                }
                 self.config.socket_mailbox.send(Command::Attach(theirs));
             }
         }
@@ -701,6 +706,13 @@ impl Session {
                         pipe.close(false);
                     }
                 }
+                // ZMQ_RECONNECT_IVL -1: no reconnection, so the endpoint
+                // goes with its connection, pipe and all (libzmq), and the
+                // socket no longer sends into it.
+                if self.config.reconnect_ivl < 0 {
+                    self.give_up(cx);
+                    return;
+                }
                 self.schedule_reconnect(now);
             }
         }
@@ -750,13 +762,17 @@ impl Session {
             c.retry_at = None;
             return;
         }
-        c.retry_at = Some(now + c.ivl);
-        let ivl_ms = u32::try_from(c.ivl.as_millis()).unwrap_or(u32::MAX);
+        // A random part, below ZMQ_RECONNECT_IVL, keeps peers that lost one
+        // server together from all coming back at the same moment (libzmq
+        // does the same); the monitor reports the whole wait.
+        let wait = c.ivl + reconnect_jitter(self.config.reconnect_ivl);
+        c.retry_at = Some(now + wait);
+        let wait_ms = u32::try_from(wait.as_millis()).unwrap_or(u32::MAX);
         let max = Duration::from_millis(self.config.reconnect_ivl_max.max(0) as u64);
         if max > c.ivl {
             c.ivl = (c.ivl * 2).min(max);
         }
-        self.emit(monitor::CONNECT_RETRIED, ivl_ms);
+        self.emit(monitor::CONNECT_RETRIED, wait_ms);
     }
 
     /// A connect attempt failed: its socket goes.
@@ -899,7 +915,7 @@ impl Session {
             c.connect_deadline = (self.config.connect_timeout > 0)
                 .then(|| now + Duration::from_millis(self.config.connect_timeout as u64));
         }
-        self.emit(monitor::CONNECT_DELAYED, 0);
+        self.emit(monitor::CONNECT_DELAYED, nix::libc::EINPROGRESS as u32);
         self.conn = Some(Conn {
             stream,
             engine: None,
@@ -1085,5 +1101,17 @@ impl Write for Stream {
 
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
+    }
+}
+
+/// A random wait from 0 to below `ivl` milliseconds (none if `ivl` is 0 or
+/// no randomness can be had).
+fn reconnect_jitter(ivl: i32) -> Duration {
+    let mut bytes = [0; 4];
+    match (u32::try_from(ivl), getrandom::getrandom(&mut bytes)) {
+        (Ok(ivl), Ok(())) if ivl > 0 => {
+            Duration::from_millis(u64::from(u32::from_ne_bytes(bytes) % ivl))
+        }
+        _ => Duration::ZERO,
     }
 }
