@@ -330,6 +330,35 @@ static void test_subscriptions_survive_reconnect (const char *transport)
     zmq_close (sub);
 }
 
+/* An ipc path bound again at once, by another socket, after the first
+ * closed: the first one's closing leaves the new file alone. */
+static void test_ipc_path_bound_again (void)
+{
+    char endpoint[64];
+    snprintf (endpoint, sizeof endpoint, "ipc:///tmp/zmq-test-rebind-%d", (int) getpid ());
+    for (int round = 0; round < 20; round++) {
+        /* The first socket has a peer, so its closing takes a moment. */
+        void *first = socket_with_timeout (ZMQ_PULL);
+        CHECK_EQ_INT (zmq_bind (first, endpoint), 0);
+        void *old_peer = socket_with_timeout (ZMQ_PUSH);
+        CHECK_EQ_INT (zmq_connect (old_peer, endpoint), 0);
+        CHECK_EQ_INT (zmq_send (old_peer, "x", 1, 0), 1);
+        char buf[4];
+        CHECK_EQ_INT (zmq_recv (first, buf, sizeof buf, 0), 1);
+        zmq_close (first);
+        void *second = socket_with_timeout (ZMQ_PULL);
+        CHECK_EQ_INT (zmq_bind (second, endpoint), 0);
+        void *push = socket_with_timeout (ZMQ_PUSH);
+        set_int (push, ZMQ_RECONNECT_IVL, 5000);
+        CHECK_EQ_INT (zmq_connect (push, endpoint), 0);
+        CHECK_EQ_INT (zmq_send (push, "x", 1, 0), 1);
+        CHECK_EQ_INT (zmq_recv (second, buf, sizeof buf, 0), 1);
+        zmq_close (push);
+        zmq_close (old_peer);
+        zmq_close (second);
+    }
+}
+
 static void test_endpoints (void)
 {
     void *s = zmq_socket (ctx, ZMQ_PULL);
@@ -408,6 +437,9 @@ static void test_endpoints (void)
     CHECK_ERRNO (zmq_bind (s, "tcp://no-such-interface-zz:5555") < 0, ENODEV);
     CHECK_ERRNO (zmq_bind (s, "ipc://") < 0, EINVAL);
     CHECK_ERRNO (zmq_bind (s, "carrier-pigeon://x") < 0, EPROTONOSUPPORT);
+    /* udp is for the draft RADIO and DISH types only. */
+    CHECK_ERRNO (zmq_connect (s, "udp://127.0.0.1:5555") < 0, ENOCOMPATPROTO);
+    CHECK_ERRNO (zmq_bind (s, "udp://127.0.0.1:5555") < 0, ENOCOMPATPROTO);
 #ifndef REFERENCE_LIBZMQ
     /* Debian's libzmq has the draft ws transport; this build has none. */
     CHECK_ERRNO (zmq_connect (s, "ws://127.0.0.1:5555") < 0, EPROTONOSUPPORT);
@@ -735,6 +767,7 @@ int main (void)
         test_linger_delivers (tr);
     }
     test_endpoints ();
+    test_ipc_path_bound_again ();
     test_ipv6 ();
     test_dead_peer_detected ();
     test_hostile_peers ();

@@ -148,7 +148,10 @@ fn parse_endpoint(endpoint: &str) -> Result<(Transport, &str)> {
         "inproc" => Ok((Transport::Inproc, address)),
         "tcp" => Ok((Transport::Tcp, address)),
         "ipc" => Ok((Transport::Ipc, address)),
-        // pgm, epgm, norm, tipc, vmci, udp, ws, wss: not in this build,
+        // libzmq has udp for the draft RADIO and DISH types only, so every
+        // type here is one it does not fit.
+        "udp" => Err(Error::IncompatibleProtocol),
+        // pgm, epgm, norm, tipc, vmci, ws, wss: not in this build,
         // which libzmq reports the same way.
         _ => Err(Error::ProtocolNotSupported),
     }
@@ -360,6 +363,7 @@ impl Core {
             keepalive_intvl: o.int(options::TCP_KEEPALIVE_INTVL),
             tcp_maxrt: o.int(options::TCP_MAXRT),
             bind_to_device: o.bytes(options::BINDTODEVICE).to_vec(),
+            accept_filters: o.accept_filters.clone(),
         }
     }
 

@@ -7,6 +7,7 @@ use zeroize::Zeroizing;
 
 use crate::curve_keys::{self, KEY_LEN, KEY_TEXT_LEN};
 use crate::error::{Error, Result};
+use crate::transport::filter::AcceptFilters;
 use crate::zmtp::mechanism::Security;
 use crate::zmtp::MechanismName;
 
@@ -41,6 +42,7 @@ pub const TCP_KEEPALIVE_IDLE: i32 = 36;
 pub const TCP_KEEPALIVE_INTVL: i32 = 37;
 pub const IMMEDIATE: i32 = 39;
 pub const XPUB_VERBOSE: i32 = 40;
+pub const TCP_ACCEPT_FILTER: i32 = 38;
 pub const IPV6: i32 = 42;
 pub const MECHANISM: i32 = 43;
 pub const PLAIN_SERVER: i32 = 44;
@@ -57,6 +59,9 @@ pub const CONFLATE: i32 = 54;
 pub const ZAP_DOMAIN: i32 = 55;
 pub const ROUTER_HANDOVER: i32 = 56;
 pub const TOS: i32 = 57;
+pub const IPC_FILTER_PID: i32 = 58;
+pub const IPC_FILTER_UID: i32 = 59;
+pub const IPC_FILTER_GID: i32 = 60;
 pub const CONNECT_ROUTING_ID: i32 = 61;
 pub const HANDSHAKE_IVL: i32 = 66;
 pub const XPUB_NODROP: i32 = 69;
@@ -169,6 +174,9 @@ pub struct Options {
     pub reconnect_stop: i32,
     /// The mechanism, its credentials and keys, the ZAP domain.
     pub security: Security,
+    /// ZMQ_TCP_ACCEPT_FILTER and ZMQ_IPC_FILTER_*: write-only, as in
+    /// libzmq.
+    pub accept_filters: AcceptFilters,
 }
 
 impl Default for Options {
@@ -187,6 +195,7 @@ impl Default for Options {
             app_metadata: Vec::new(),
             reconnect_stop: 0,
             security: Security::default(),
+            accept_filters: AcceptFilters::default(),
         }
     }
 }
@@ -322,6 +331,25 @@ impl Options {
                 }
                 Ok(true)
             }
+            TCP_ACCEPT_FILTER => {
+                if value.len() >= 255 {
+                    return Err(Error::Invalid);
+                }
+                let ipv6 = self.int(IPV6) != 0;
+                self.accept_filters.add_network(value, ipv6)?;
+                Ok(true)
+            }
+            IPC_FILTER_UID | IPC_FILTER_GID | IPC_FILTER_PID => {
+                // Any int: uid_t and gid_t take its bits, as in libzmq.
+                let id = int_value(value)?;
+                let unsigned = u32::from_ne_bytes(id.to_ne_bytes());
+                match option {
+                    IPC_FILTER_UID => self.accept_filters.uid(Some(unsigned)),
+                    IPC_FILTER_GID => self.accept_filters.gid(Some(unsigned)),
+                    _ => self.accept_filters.pid(Some(id)),
+                }
+                Ok(true)
+            }
             RECONNECT_STOP => {
                 self.reconnect_stop = int_value(value)?;
                 Ok(true)
@@ -395,6 +423,23 @@ impl Options {
         match option {
             PLAIN_USERNAME | PLAIN_PASSWORD => {
                 self.security.mechanism = MechanismName::Null;
+                Ok(true)
+            }
+            // The accept filters are emptied this way (libzmq).
+            TCP_ACCEPT_FILTER => {
+                self.accept_filters.clear_networks();
+                Ok(true)
+            }
+            IPC_FILTER_UID => {
+                self.accept_filters.uid(None);
+                Ok(true)
+            }
+            IPC_FILTER_GID => {
+                self.accept_filters.gid(None);
+                Ok(true)
+            }
+            IPC_FILTER_PID => {
+                self.accept_filters.pid(None);
                 Ok(true)
             }
             _ => self.set(option, &[]),

@@ -11,6 +11,15 @@ use super::session::Session;
 use super::{SessionConfig, Stream};
 use crate::io_thread::{Cx, Handler};
 
+/// A file's device and inode.
+type FileId = (u64, u64);
+
+fn file_id(path: &std::path::Path) -> Option<FileId> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    Some((meta.dev(), meta.ino()))
+}
+
 pub enum ListenSocket {
     Tcp(mio::net::TcpListener),
     Ipc(mio::net::UnixListener),
@@ -35,8 +44,10 @@ pub struct Listener {
     /// The endpoint as given to zmq_bind and as resolved (the real port).
     given: String,
     endpoint: String,
-    /// The ipc socket file, and the directory made for `ipc://*`.
-    ipc_path: Option<PathBuf>,
+    /// The ipc socket file (with its device and inode, so that a file bound
+    /// again by another socket since is left alone), and the directory
+    /// made for `ipc://*`.
+    ipc_path: Option<(PathBuf, FileId)>,
     ipc_dir: Option<PathBuf>,
     done: bool,
 }
@@ -57,6 +68,7 @@ impl Listener {
             ListenSocket::Tcp(s) => cx.registry().register(s, token, Interest::READABLE)?,
             ListenSocket::Ipc(s) => cx.registry().register(s, token, Interest::READABLE)?,
         }
+        let ipc_path = ipc_path.and_then(|path| file_id(&path).map(|id| (path, id)));
         Ok((
             token,
             Listener {
@@ -89,18 +101,32 @@ impl Listener {
     /// Accepts every waiting connection.
     pub fn ready(&mut self, cx: &mut Cx) {
         loop {
+            let filters = &self.config.accept_filters;
             let accepted = match &self.socket {
                 ListenSocket::Tcp(s) => s.accept().map(|(stream, addr)| {
-                    super::tune_tcp(&stream, &self.config);
-                    (Stream::Tcp(stream), addr.ip().to_string())
+                    let admitted = filters.admits_tcp(addr.ip());
+                    (Stream::Tcp(stream), addr.ip().to_string(), admitted)
                 }),
                 ListenSocket::Ipc(s) => s.accept().map(|(stream, _)| {
-                    let address = super::ipc_peer_address(&stream);
-                    (Stream::Ipc(stream), address)
+                    let peer = super::ipc_peer_credentials(&stream);
+                    let admitted = filters.admits_ipc(peer);
+                    (Stream::Ipc(stream), super::ipc_peer_address(peer), admitted)
                 }),
             };
             match accepted {
-                Ok((stream, peer)) => {
+                // A peer the accept filters do not name is closed at once
+                // (dropping the stream), and the monitor is told.
+                Ok((_, _, false)) => {
+                    self.config.monitors.event(
+                        crate::monitor::ACCEPT_FAILED,
+                        nix::libc::EACCES as u32,
+                        &self.endpoint,
+                    );
+                }
+                Ok((stream, peer, true)) => {
+                    if let Stream::Tcp(tcp) = &stream {
+                        super::tune_tcp(tcp, &self.config);
+                    }
                     let me = (self.token, self.endpoint.as_str());
                     if let Ok((token, session)) =
                         Session::accepted(cx, self.config.clone(), me, stream, peer)
@@ -125,8 +151,10 @@ impl Listener {
             ListenSocket::Tcp(s) => cx.registry().deregister(s),
             ListenSocket::Ipc(s) => cx.registry().deregister(s),
         };
-        if let Some(path) = self.ipc_path.take() {
-            let _ = std::fs::remove_file(path);
+        if let Some((path, id)) = self.ipc_path.take() {
+            if file_id(&path) == Some(id) {
+                let _ = std::fs::remove_file(path);
+            }
         }
         if let Some(dir) = self.ipc_dir.take() {
             let _ = std::fs::remove_dir(dir);

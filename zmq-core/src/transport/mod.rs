@@ -2,6 +2,7 @@
 //! sessions that run a ZMTP engine over a stream, on the I/O threads.
 
 pub mod address;
+pub mod filter;
 pub mod listener;
 pub mod session;
 
@@ -62,6 +63,8 @@ pub struct SessionConfig {
     pub keepalive_intvl: i32,
     pub tcp_maxrt: i32,
     pub bind_to_device: Vec<u8>,
+    /// Which peers a listener keeps.
+    pub accept_filters: filter::AcceptFilters,
 }
 
 /// Socket options that apply before bind or connect.
@@ -178,13 +181,24 @@ pub(crate) fn adopt_listener(fd: i32, unix: bool) -> io::Result<Socket> {
     Ok(socket)
 }
 
-/// An ipc peer's address as libzmq gives it to ZAP and Peer-Address:
-/// "localhost:uid:gid:pid" from the socket's peer credentials (empty if
-/// the kernel tells none).
-pub(crate) fn ipc_peer_address(stream: &mio::net::UnixStream) -> String {
+/// An ipc peer's credentials, as the kernel tells them (SO_PEERCRED).
+pub(crate) fn ipc_peer_credentials(
+    stream: &mio::net::UnixStream,
+) -> Option<filter::PeerCredentials> {
     use nix::sys::socket::{getsockopt, sockopt::PeerCredentials};
-    match getsockopt(stream, PeerCredentials) {
-        Ok(c) => format!("localhost:{}:{}:{}", c.uid(), c.gid(), c.pid()),
-        Err(_) => String::new(),
+    let c = getsockopt(stream, PeerCredentials).ok()?;
+    Some(filter::PeerCredentials {
+        uid: c.uid(),
+        gid: c.gid(),
+        pid: c.pid(),
+    })
+}
+
+/// An ipc peer's address as libzmq gives it to ZAP and Peer-Address:
+/// "localhost:uid:gid:pid" (empty if the kernel tells no credentials).
+pub(crate) fn ipc_peer_address(peer: Option<filter::PeerCredentials>) -> String {
+    match peer {
+        Some(c) => format!("localhost:{}:{}:{}", c.uid, c.gid, c.pid),
+        None => String::new(),
     }
 }

@@ -938,7 +938,7 @@ impl Session {
         }
         conn.stream.after_connect(&self.config);
         if let Stream::Ipc(stream) = &conn.stream {
-            conn.peer_address = super::ipc_peer_address(stream);
+            conn.peer_address = super::ipc_peer_address(super::ipc_peer_credentials(stream));
         }
         let fd = conn.stream.fd();
         conn.engine = Some(new_engine(&self.config, &conn.peer_address, now));
