@@ -74,6 +74,23 @@ static void test_server (void *ctx)
     CHECK_EQ_INT (read_serving (fd, stream, buf, sizeof buf), 0);
     close (fd);
 
+    /* A peer that writes at once is still announced first, and every
+     * frame carries its address. */
+    fd = raw_connect (bound_port (stream));
+    CHECK (write (fd, "early", 5) == 5);
+    zmq_msg_t frame;
+    zmq_msg_init (&frame);
+    CHECK_EQ_INT (zmq_msg_recv (&frame, stream, 0), 5);
+    CHECK_STR (zmq_msg_gets (&frame, "Peer-Address"), "127.0.0.1");
+    CHECK_EQ_INT (zmq_msg_recv (&frame, stream, 0), 0);
+    CHECK_STR (zmq_msg_gets (&frame, "Peer-Address"), "127.0.0.1");
+    CHECK_EQ_INT (zmq_msg_recv (&frame, stream, 0), 5);
+    CHECK_EQ_INT (zmq_msg_recv (&frame, stream, 0), 5);
+    CHECK (memcmp (zmq_msg_data (&frame), "early", 5) == 0);
+    zmq_msg_close (&frame);
+    close (fd);
+    CHECK_EQ_INT (recv_pair (stream, id2, &id2_len, body, sizeof body), 0);
+
     /* A peer that leaves is announced by an empty message too. */
     fd = raw_connect (bound_port (stream));
     CHECK_EQ_INT (recv_pair (stream, id, &id_len, body, sizeof body), 0);

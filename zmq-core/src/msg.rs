@@ -421,6 +421,17 @@ impl Msg {
         unsafe { self.metadata.as_ref() }
     }
 
+    /// Shares `other`'s metadata (the connection's properties).
+    pub fn share_metadata_of(&mut self, other: &Msg) {
+        self.drop_metadata();
+        if !other.metadata.is_null() {
+            // SAFETY: the pointer came from Arc::into_raw and is live while
+            // `other` is; this message owns the new count.
+            unsafe { Arc::increment_strong_count(other.metadata) };
+            self.metadata = other.metadata;
+        }
+    }
+
     pub fn set_metadata(&mut self, metadata: Option<Arc<Metadata>>) {
         self.drop_metadata();
         self.metadata = metadata.map_or(ptr::null(), Arc::into_raw);

@@ -259,7 +259,11 @@ impl Router {
                 }
                 continue;
             };
-            self.prefetched_id = Some(frame(id, true)?);
+            // The id frame carries the connection's properties too
+            // (Peer-Address...), as in libzmq.
+            let mut id_frame = frame(id, true)?;
+            id_frame.share_metadata_of(&msg);
+            self.prefetched_id = Some(id_frame);
             self.prefetched = Some(msg);
             self.current_in = Some(pipe);
             return Ok(());

@@ -11,13 +11,14 @@ use super::session::Session;
 use super::{SessionConfig, Stream};
 use crate::io_thread::{Cx, Handler};
 
-/// A file's device and inode.
-type FileId = (u64, u64);
+/// A file's device, inode and change time: a file made again in the same
+/// place may get the same inode, but not at the same nanosecond.
+type FileId = (u64, u64, i64, i64);
 
 fn file_id(path: &std::path::Path) -> Option<FileId> {
     use std::os::unix::fs::MetadataExt;
     let meta = std::fs::symlink_metadata(path).ok()?;
-    Some((meta.dev(), meta.ino()))
+    Some((meta.dev(), meta.ino(), meta.ctime(), meta.ctime_nsec()))
 }
 
 pub enum ListenSocket {

@@ -601,8 +601,10 @@ impl Session {
             }
         }
         self.metadata = Some(Arc::new(meta));
+        // ZMQ_STREAM announces the peer before anything it sent (which
+        // may be decoded already, in the read that brought the connection).
         if self.config.raw_notify == Some(true) {
-            self.inbound.push_back(Msg::new());
+            self.inbound.push_front(Msg::new());
         }
         if let Role::Connecting(c) = &mut self.role {
             // A working connection resets the back-off.
