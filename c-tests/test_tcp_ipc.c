@@ -5,6 +5,7 @@
  * send garbage. */
 #include "testnet.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <sys/stat.h>
 
@@ -154,6 +155,9 @@ static void test_dealer_router (const char *transport, int router_binds)
     CHECK_EQ_INT (zmq_msg_recv (&msg, router, 0), 4);
     CHECK_STR (zmq_msg_gets (&msg, "Socket-Type"), "DEALER");
     CHECK_STR (zmq_msg_gets (&msg, "Identity"), "dealer-1");
+    /* The connection's descriptor (deprecated, but libzmq answers it). */
+    int srcfd = zmq_msg_get (&msg, ZMQ_SRCFD);
+    CHECK (srcfd >= 0 && fcntl (srcfd, F_GETFD) != -1);
     /* Peers announce "Identity"; "Routing-Id" is no property of theirs. */
     CHECK_ERRNO (zmq_msg_gets (&msg, "Routing-Id") == NULL, EINVAL);
     if (strcmp (transport, "tcp") == 0)

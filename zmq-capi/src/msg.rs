@@ -161,9 +161,12 @@ pub unsafe extern "C" fn zmq_msg_get(msg: *const zmq_msg_t, property: c_int) -> 
         match property {
             ZMQ_MORE => Ok(c_int::from(msg.more())),
             ZMQ_SHARED => Ok(c_int::from(msg.is_shared())),
-            // Messages remember no source descriptor: -1 and EINVAL, as
-            // libzmq answers for a message not read from a socket.
-            ZMQ_SRCFD => Err(Error::Invalid),
+            // The descriptor of the connection the message came in on;
+            // -1 (and EINVAL) for one that came from no connection.
+            ZMQ_SRCFD => msg
+                .metadata()
+                .and_then(|m| m.source_fd())
+                .ok_or(Error::Invalid),
             _ => Err(Error::Invalid),
         }
     })

@@ -13,6 +13,8 @@ const ALIASES: &[(&str, &str)] = &[("Identity", "Routing-Id")];
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Metadata {
     properties: Vec<(String, CString)>,
+    /// The connection's file descriptor (ZMQ_SRCFD), when there is one.
+    source_fd: Option<i32>,
 }
 
 impl Metadata {
@@ -41,6 +43,14 @@ impl Metadata {
                 .and_then(|(_, new)| self.find(new))
         })?;
         Some(self.properties[found].1.as_c_str())
+    }
+
+    pub fn set_source_fd(&mut self, fd: i32) {
+        self.source_fd = Some(fd);
+    }
+
+    pub fn source_fd(&self) -> Option<i32> {
+        self.source_fd
     }
 
     pub fn is_empty(&self) -> bool {

@@ -599,6 +599,7 @@ impl Session {
             if !conn.peer_address.is_empty() {
                 meta.set("Peer-Address", conn.peer_address.as_bytes());
             }
+            meta.set_source_fd(i32::try_from(conn.stream.fd()).unwrap_or(-1));
         }
         self.metadata = Some(Arc::new(meta));
         // ZMQ_STREAM announces the peer before anything it sent (which
