@@ -89,6 +89,34 @@ int main (void)
     for (size_t i = 0; i < sizeof sockets / sizeof *sockets; i++)
         zmq_close (sockets[i]);
 
+    /* A backend with no peer cannot take anything: the proxy leaves the
+     * message where it is, and still hears TERMINATE. */
+    frontend = zmq_socket (ctx, ZMQ_PULL);
+    backend = zmq_socket (ctx, ZMQ_PUSH);
+    control = zmq_socket (ctx, ZMQ_PAIR);
+    capture = NULL;
+    CHECK_EQ_INT (zmq_bind (frontend, "inproc://front3"), 0);
+    CHECK_EQ_INT (zmq_bind (backend, "inproc://back3"), 0);
+    CHECK_EQ_INT (zmq_bind (control, "inproc://control3"), 0);
+    in = zmq_socket (ctx, ZMQ_PUSH);
+    steer = zmq_socket (ctx, ZMQ_PAIR);
+    CHECK_EQ_INT (zmq_connect (in, "inproc://front3"), 0);
+    CHECK_EQ_INT (zmq_connect (steer, "inproc://control3"), 0);
+    thread = zmq_threadstart (run_proxy, NULL);
+    CHECK_EQ_INT (zmq_send (in, "stuck", 5, 0), 5);
+    {
+        zmq_pollitem_t wait = {NULL, -1, 0, 0};
+        zmq_poll (&wait, 1, 100);
+    }
+    CHECK_EQ_INT (zmq_send (steer, "TERMINATE", 9, 0), 9);
+    zmq_threadclose (thread);
+    CHECK_EQ_INT (proxy_result, 0);
+    CHECK_EQ_INT (zmq_recv (frontend, buf, sizeof buf, ZMQ_DONTWAIT), 5);
+    CHECK (memcmp (buf, "stuck", 5) == 0);
+    void *third[] = {frontend, backend, control, in, steer};
+    for (size_t i = 0; i < sizeof third / sizeof *third; i++)
+        zmq_close (third[i]);
+
     /* A plain proxy ends with ETERM when its context stops. */
     frontend = zmq_socket (ctx, ZMQ_PULL);
     backend = zmq_socket (ctx, ZMQ_PUSH);

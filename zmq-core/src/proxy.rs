@@ -6,7 +6,7 @@
 use crate::error::{Error, Result};
 use crate::msg::Msg;
 use crate::poll::{poll, PollItem};
-use crate::socket::{Socket, DONTWAIT, POLLIN, SNDMORE};
+use crate::socket::{Socket, DONTWAIT, POLLIN, POLLOUT, SNDMORE};
 
 /// Per-socket counters of the STATISTICS reply.
 #[derive(Default, Clone, Copy)]
@@ -80,6 +80,12 @@ fn command(control: &Socket, paused: &mut bool, stats: [Counters; 2]) -> Result<
 
 /// Runs until the context stops (ETERM), a signal interrupts (EINTR), or
 /// TERMINATE arrives on `control` (Ok).
+///
+/// A message is taken from one side only when the other can take it now
+/// (as in libzmq), so the proxy never blocks in a send: the control socket
+/// is always heard, and nothing taken is lost when the proxy stops. While
+/// a side cannot take a message, the proxy waits for it to become
+/// writable rather than for input it could not forward.
 pub fn proxy<'a>(
     frontend: &'a Socket,
     backend: &'a Socket,
@@ -90,16 +96,24 @@ pub fn proxy<'a>(
     let mut paused = false;
     let same = std::ptr::eq(frontend, backend);
     loop {
+        // Which side may be read: the other one has room (one socket
+        // serving as both always may).
+        let writable = |s: &Socket| Ok::<bool, Error>(s.events()? & POLLOUT != 0);
+        let (front_out, back_out) = if same || paused {
+            (true, true)
+        } else {
+            (writable(frontend)?, writable(backend)?)
+        };
         // While paused only the control socket is watched.
-        let watch = |socket: &'a Socket| PollItem {
+        let watch = |socket: &'a Socket, other_has_room: bool, has_room: bool| PollItem {
             socket: (!paused).then_some(socket),
             fd: None,
-            events: POLLIN,
+            events: if other_has_room { POLLIN } else { 0 } | if has_room { 0 } else { POLLOUT },
             revents: 0,
         };
         let mut items = vec![
-            watch(frontend),
-            watch(if same { frontend } else { backend }),
+            watch(frontend, back_out, front_out),
+            watch(if same { frontend } else { backend }, front_out, back_out),
         ];
         if let Some(control) = control {
             items.push(PollItem {
