@@ -14,60 +14,14 @@
  * CVE-2014-7202, CVE-2014-9721), idle connections that never authenticate
  * (CVE-2020-15166: they must not keep a good client from being served),
  * and the client's own HELLO checked on the wire. */
-#include "testnet.h"
+#include "testsec.h"
 
-#include <pthread.h>
 #include <signal.h>
-
-#ifndef ZMQ_ZAP_ENFORCE_DOMAIN
-#define ZMQ_ZAP_ENFORCE_DOMAIN 93 /* draft in libzmq's zmq.h */
-#endif
-
-#define EVENT_MS 10000 /* an event that must come comes within this */
-#define QUIET_MS 300   /* after the verdict, nothing else may happen in this */
-#define HANDSHAKE_EVENTS                                                       \
-    (ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL          \
-     | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
-
-static void *ctx;
-static char ipc_dir[64];
-static int ipc_counter;
 
 /* The server's and a known client's key pairs, and a stranger's. */
 static char server_public[41], server_secret[41];
 static char client_public[41], client_secret[41];
 static char stranger_public[41], stranger_secret[41];
-
-static int bind_fresh (void *s, const char *transport, char *endpoint, size_t size)
-{
-    char spec[128];
-    if (strcmp (transport, "tcp") == 0)
-        snprintf (spec, sizeof spec, "tcp://127.0.0.1:*");
-    else
-        snprintf (spec, sizeof spec, "ipc://%s/%d.sock", ipc_dir, ++ipc_counter);
-    if (zmq_bind (s, spec) != 0)
-        return -1;
-    size_t len = size;
-    return zmq_getsockopt (s, ZMQ_LAST_ENDPOINT, endpoint, &len);
-}
-
-static void *new_socket (int type)
-{
-    void *s = zmq_socket (ctx, type);
-    set_int (s, ZMQ_LINGER, 0);
-    set_int (s, ZMQ_RCVTIMEO, 5000);
-    set_int (s, ZMQ_SNDTIMEO, 5000);
-    return s;
-}
-
-static void peer_address (const char *transport, char *out, size_t size)
-{
-    if (strcmp (transport, "tcp") == 0)
-        snprintf (out, size, "127.0.0.1");
-    else
-        snprintf (out, size, "localhost:%d:%d:%d", (int) getuid (), (int) getgid (),
-                  (int) getpid ());
-}
 
 /* A CURVE server with the server's secret key (ZAP domain `domain`). */
 static void make_server (void *s, const char *domain)
@@ -105,11 +59,6 @@ static void zap_problem (zap_t *z, const char *text)
     z->bad++;
     if (!z->problem[0])
         snprintf (z->problem, sizeof z->problem, "%s", text);
-}
-
-static int frame_is (zmq_msg_t *f, const char *text)
-{
-    return zmq_msg_size (f) == strlen (text) && memcmp (zmq_msg_data (f), text, strlen (text)) == 0;
 }
 
 static void *zap_main (void *arg)
@@ -626,18 +575,6 @@ static void test_reqrep (const char *transport)
 }
 
 /* ------------------------------------------------------- raw tcp peers */
-
-static size_t read_n (int fd, unsigned char *buf, size_t size)
-{
-    size_t got = 0;
-    while (got < size) {
-        ssize_t n = read (fd, buf + got, size - got);
-        if (n <= 0)
-            break;
-        got += (size_t) n;
-    }
-    return got;
-}
 
 /* A raw connection that has sent a client greeting for `mechanism` and
  * read the server's CURVE greeting. */

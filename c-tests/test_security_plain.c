@@ -12,53 +12,9 @@
  * security mechanism refuses them at once). After all that the server
  * still serves a good client. */
 #define _GNU_SOURCE /* memmem */
-#include "testnet.h"
+#include "testsec.h"
 
-#include <pthread.h>
 #include <signal.h>
-
-#define EVENT_MS 10000 /* an event that must come comes within this */
-#define QUIET_MS 300   /* after the verdict, nothing else may happen in this */
-#define HANDSHAKE_EVENTS                                                       \
-    (ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL          \
-     | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
-
-static void *ctx;
-static char ipc_dir[64];
-static int ipc_counter;
-
-static int bind_fresh (void *s, const char *transport, char *endpoint, size_t size)
-{
-    char spec[128];
-    if (strcmp (transport, "tcp") == 0)
-        snprintf (spec, sizeof spec, "tcp://127.0.0.1:*");
-    else
-        snprintf (spec, sizeof spec, "ipc://%s/%d.sock", ipc_dir, ++ipc_counter);
-    if (zmq_bind (s, spec) != 0)
-        return -1;
-    size_t len = size;
-    return zmq_getsockopt (s, ZMQ_LAST_ENDPOINT, endpoint, &len);
-}
-
-static void *new_socket (int type)
-{
-    void *s = zmq_socket (ctx, type);
-    set_int (s, ZMQ_LINGER, 0);
-    set_int (s, ZMQ_RCVTIMEO, 5000);
-    set_int (s, ZMQ_SNDTIMEO, 5000);
-    return s;
-}
-
-/* The address a ZAP request gives: the IP over tcp; over ipc libzmq's
- * "localhost:<uid>:<gid>:<pid>" of the peer process (here this one). */
-static void peer_address (const char *transport, char *out, size_t size)
-{
-    if (strcmp (transport, "tcp") == 0)
-        snprintf (out, size, "127.0.0.1");
-    else
-        snprintf (out, size, "localhost:%d:%d:%d", (int) getuid (), (int) getgid (),
-                  (int) getpid ());
-}
 
 static int set_str (void *s, int option, const char *value)
 {
@@ -83,11 +39,6 @@ static void zap_problem (zap_t *z, const char *text)
     z->bad++;
     if (!z->problem[0])
         snprintf (z->problem, sizeof z->problem, "%s", text);
-}
-
-static int frame_is (zmq_msg_t *f, const char *text)
-{
-    return zmq_msg_size (f) == strlen (text) && memcmp (zmq_msg_data (f), text, strlen (text)) == 0;
 }
 
 static void *zap_main (void *arg)
@@ -533,19 +484,6 @@ static size_t hello_body (unsigned char *out, const char *user, const char *pass
     out[n++] = (unsigned char) strlen (pass);
     memcpy (out + n, pass, strlen (pass));
     return n + strlen (pass);
-}
-
-/* Reads exactly `size` bytes (or less, when the peer stops). */
-static size_t read_n (int fd, unsigned char *buf, size_t size)
-{
-    size_t got = 0;
-    while (got < size) {
-        ssize_t n = read (fd, buf + got, size - got);
-        if (n <= 0)
-            break;
-        got += (size_t) n;
-    }
-    return got;
 }
 
 /* The ERROR command of PLAIN as libzmq (4.2 to 4.3.5) sends it: its
