@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# What zmq_getsockopt answers on a fresh socket, compared with the system
-# libzmq (Debian's libzmq3-dev, 4.3.4) socket type by socket type (0..11)
-# and option by option (0..120).
+# What zmq_getsockopt answers on a fresh socket, and which values
+# zmq_setsockopt takes, compared with the system libzmq (Debian's
+# libzmq3-dev, 4.3.4) socket type by socket type (0..11) and option by
+# option (0..120).
 #
 # c-tests/options/defaults.c is built twice: against include/zmq.h and
 # build/lib, and with -DREFERENCE_LIBZMQ against the system header and
@@ -82,7 +83,7 @@ awk -v known="$known" '
 BEGIN {
     split("PAIR PUB SUB REQ REP DEALER ROUTER PULL PUSH XPUB XSUB STREAM", types, " ")
     for (i in types) is_type[types[i]] = 1
-    split("buf256 exact4 over8 exact8 over12 exact32 exact41", labels, " ")
+    split("buf256 exact4 over8 exact8 over12 exact32 exact41 set4 set8 setstr", labels, " ")
     for (i in labels) is_label[labels[i]] = 1
     bad = 0
 }

@@ -19,6 +19,8 @@ packages=(
     cmake scdoc man-db
     # other bindings and a real application on our library
     libzmq-ffi-perl ruby-ffi-rzmq rsyslog rsyslog-czmq
+    # a real SOCKS5 proxy for ZMQ_SOCKS_PROXY
+    microsocks
 )
 
 if [ "${1:-}" = --list ]; then

@@ -669,6 +669,22 @@ fn router_to_router_with_connect_routing_id() {
     close_all(ctx, vec![a, b]);
 }
 
+/// Only the types that address peers by routing id take
+/// ZMQ_CONNECT_ROUTING_ID (libzmq refuses it on the others).
+#[test]
+fn connect_routing_id_only_where_peers_have_ids() {
+    let ctx = Context::new();
+    let sockets: Vec<Socket> = (0..=11).map(|kind| open(&ctx, kind)).collect();
+    for (kind, socket) in (0..).zip(&sockets) {
+        let set = socket.set_option(options::CONNECT_ROUTING_ID, b"peer");
+        match kind {
+            REP | ROUTER | 11 => assert_eq!(set, Ok(()), "type {kind}"),
+            _ => assert_eq!(set, Err(Error::Invalid), "type {kind}"),
+        }
+    }
+    close_all(ctx, sockets);
+}
+
 #[test]
 fn router_connected_before_its_peer_bound_learns_the_id() {
     let ctx = Context::new();

@@ -70,6 +70,16 @@ impl SocketType {
             _ => return Err(Error::Invalid),
         })
     }
+
+    /// Whether peers are addressed by routing id, which
+    /// ZMQ_CONNECT_ROUTING_ID can choose (REP is a ROUTER inside, as in
+    /// libzmq, and takes it too).
+    fn routes_by_id(self) -> bool {
+        matches!(
+            self,
+            SocketType::Router | SocketType::Rep | SocketType::Stream
+        )
+    }
 }
 
 /// Send and receive flags.
@@ -335,7 +345,7 @@ impl Core {
         };
         engine.handshake_ivl = ms(options::HANDSHAKE_IVL);
         engine.security = o.security.clone();
-        engine.raw = self.kind == SocketType::Stream;
+        engine.raw = self.pattern.raw_notify().is_some();
         SessionConfig {
             socket_id: self.id,
             socket_mailbox: self.mailbox.clone(),
@@ -501,7 +511,19 @@ impl Core {
         endpoint: &str,
     ) -> Result<()> {
         let target = match transport {
-            Transport::Tcp => Target::Tcp(address::TcpConnect::parse(address)?),
+            Transport::Tcp => {
+                let tcp = address::TcpConnect::parse(address)?;
+                let o = &self.options;
+                match o.bytes(options::SOCKS_PROXY) {
+                    [] => Target::Tcp(tcp),
+                    proxy => Target::Socks(Box::new(transport::socks::Route::new(
+                        proxy,
+                        tcp,
+                        o.bytes(options::SOCKS_USERNAME),
+                        o.bytes(options::SOCKS_PASSWORD),
+                    )?)),
+                }
+            }
             _ => Target::Ipc(address::IpcAddr::parse(address)?),
         };
         let io = self.ctx.io_thread(self.options.affinity)?;
@@ -596,6 +618,9 @@ impl Core {
     }
 
     fn set_option(&mut self, option: i32, value: &[u8]) -> Result<()> {
+        if option == options::CONNECT_ROUTING_ID && !self.kind.routes_by_id() {
+            return Err(Error::Invalid);
+        }
         if self.pattern.set_option(option, value, &mut self.pipes)? {
             self.reap();
             return Ok(());

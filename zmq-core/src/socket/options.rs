@@ -43,6 +43,7 @@ pub const TCP_KEEPALIVE_INTVL: i32 = 37;
 pub const IMMEDIATE: i32 = 39;
 pub const XPUB_VERBOSE: i32 = 40;
 pub const TCP_ACCEPT_FILTER: i32 = 38;
+pub const ROUTER_RAW: i32 = 41;
 pub const IPV6: i32 = 42;
 pub const MECHANISM: i32 = 43;
 pub const PLAIN_SERVER: i32 = 44;
@@ -64,6 +65,7 @@ pub const IPC_FILTER_UID: i32 = 59;
 pub const IPC_FILTER_GID: i32 = 60;
 pub const CONNECT_ROUTING_ID: i32 = 61;
 pub const HANDSHAKE_IVL: i32 = 66;
+pub const SOCKS_PROXY: i32 = 68;
 pub const XPUB_NODROP: i32 = 69;
 pub const XPUB_MANUAL: i32 = 71;
 pub const XPUB_WELCOME_MSG: i32 = 72;
@@ -82,7 +84,13 @@ pub const BINDTODEVICE: i32 = 92;
 /// In zmq.h's draft section, but libzmq 4.3 honours them in every build.
 pub const ZAP_ENFORCE_DOMAIN: i32 = 93;
 pub const LOOPBACK_FASTPATH: i32 = 94;
+/// In zmq.h's draft section, but every libzmq 4.3 build takes them.
+pub const XPUB_MANUAL_LAST_VALUE: i32 = 98;
+pub const ONLY_FIRST_SUBSCRIBE: i32 = 108;
 pub const MULTICAST_LOOP: i32 = 96;
+/// In zmq.h's draft section, but every libzmq 4.3 build takes them.
+pub const SOCKS_USERNAME: i32 = 99;
+pub const SOCKS_PASSWORD: i32 = 100;
 /// A draft option: recognised only in a `draft` build, as in libzmq.
 pub const METADATA: i32 = 95;
 /// In zmq.h's draft section; every libzmq 4.3 build takes it (a stable
@@ -142,10 +150,16 @@ const INT_OPTIONS: &[(i32, i32, i32, i32)] = &[
 /// stable libzmq build has not got.
 const SWITCH_OPTIONS: &[(i32, bool)] = &[(LOOPBACK_FASTPATH, false), (MULTICAST_LOOP, true)];
 
-/// Byte-string options: (option, maximum length).
-/// (ZMQ_SOCKS_PROXY is not one: without a SOCKS client here, a socket
-/// told to use a proxy refuses the option rather than connect directly.)
-const BYTES_OPTIONS: &[(i32, usize)] = &[(BINDTODEVICE, 15)];
+/// Byte-string options: (option, maximum length). A NULL value clears
+/// them; an empty one is refused where `set_null` says so.
+const BYTES_OPTIONS: &[(i32, usize)] = &[
+    (BINDTODEVICE, 15),
+    // "host:port" of a SOCKS5 proxy for tcp connects (empty: none).
+    (SOCKS_PROXY, usize::MAX),
+    // RFC 1929 credentials (an empty user name: no authentication).
+    (SOCKS_USERNAME, 255),
+    (SOCKS_PASSWORD, 255),
+];
 
 /// ZMQ_MECHANISM's values.
 fn mechanism_number(mechanism: MechanismName) -> i32 {
@@ -288,7 +302,8 @@ impl Options {
             return Ok(true);
         }
         if let Some(i) = BYTES_OPTIONS.iter().position(|&(id, _)| id == option) {
-            if value.len() > BYTES_OPTIONS[i].1 {
+            // An empty proxy address is refused; NULL clears it (libzmq).
+            if value.len() > BYTES_OPTIONS[i].1 || (value.is_empty() && option == SOCKS_PROXY) {
                 return Err(Error::Invalid);
             }
             self.bytes[i] = value.to_vec();
@@ -440,6 +455,12 @@ impl Options {
             }
             IPC_FILTER_PID => {
                 self.accept_filters.pid(None);
+                Ok(true)
+            }
+            SOCKS_PROXY => {
+                if let Some(i) = BYTES_OPTIONS.iter().position(|&(id, _)| id == option) {
+                    self.bytes[i].clear();
+                }
                 Ok(true)
             }
             _ => self.set(option, &[]),

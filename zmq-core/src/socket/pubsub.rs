@@ -11,8 +11,9 @@
 use std::collections::VecDeque;
 
 use super::options::{
-    bool_option, int_value, put_int, INVERT_MATCHING, SUBSCRIBE, UNSUBSCRIBE, XPUB_MANUAL,
-    XPUB_NODROP, XPUB_VERBOSE, XPUB_VERBOSER, XPUB_WELCOME_MSG,
+    bool_option, int_value, put_int, INVERT_MATCHING, ONLY_FIRST_SUBSCRIBE, SUBSCRIBE, UNSUBSCRIBE,
+    XPUB_MANUAL, XPUB_MANUAL_LAST_VALUE, XPUB_NODROP, XPUB_VERBOSE, XPUB_VERBOSER,
+    XPUB_WELCOME_MSG,
 };
 use super::{FairQueue, Pattern, Pipes};
 use crate::error::{Error, Result};
@@ -37,6 +38,34 @@ fn classify(data: &[u8]) -> Upstream<'_> {
         Some((&SUBSCRIBE_BYTE, topic)) => Upstream::Subscribe(topic),
         Some((&CANCEL_BYTE, topic)) => Upstream::Cancel(topic),
         _ => Upstream::Other,
+    }
+}
+
+/// Which frames of a message going upstream count as subscriptions. By
+/// default every frame is looked at; under ZMQ_ONLY_FIRST_SUBSCRIBE a
+/// message whose first frame is no subscription is data throughout (and
+/// one whose first frame is one is read as libzmq reads it: every frame).
+#[derive(Default)]
+struct UpstreamFrames {
+    only_first: bool,
+    /// The frame before was not the last of its message.
+    more: bool,
+    subscriptions: bool,
+}
+
+impl UpstreamFrames {
+    /// How this frame is to be taken.
+    fn classify<'a>(&mut self, frame: &'a Msg) -> Upstream<'a> {
+        let kind = classify(frame.as_slice());
+        if !self.more {
+            self.subscriptions = !self.only_first || !matches!(kind, Upstream::Other);
+        }
+        self.more = frame.more();
+        if self.subscriptions {
+            kind
+        } else {
+            Upstream::Other
+        }
     }
 }
 
@@ -83,6 +112,10 @@ struct Publisher {
     /// The pipe ZMQ_SUBSCRIBE / ZMQ_UNSUBSCRIBE apply to under
     /// ZMQ_XPUB_MANUAL: that of the last subscription received.
     last_pipe: Option<PipeId>,
+    /// ZMQ_XPUB_MANUAL_LAST_VALUE: the next message goes to `last_pipe`
+    /// only (the new subscriber's snapshot), if it matches there.
+    send_last_pipe: bool,
+    upstream_frames: UpstreamFrames,
     verbose_subs: bool,
     verbose_unsubs: bool,
     /// Drop for subscribers at their HWM (off with ZMQ_XPUB_NODROP).
@@ -103,6 +136,8 @@ impl Publisher {
             more_out: false,
             pending: VecDeque::new(),
             last_pipe: None,
+            send_last_pipe: false,
+            upstream_frames: UpstreamFrames::default(),
             verbose_subs: false,
             verbose_unsubs: false,
             lossy: true,
@@ -120,7 +155,7 @@ impl Publisher {
     }
 
     fn upstream(&mut self, mut msg: Msg, pipe: PipeId) {
-        let notify = match classify(msg.as_slice()) {
+        let notify = match self.upstream_frames.classify(&msg) {
             Upstream::Other => {
                 // PUB drops them; XPUB passes them on with their flags.
                 if self.xpub {
@@ -202,6 +237,19 @@ impl Publisher {
     fn choose_targets(&mut self, first: &[u8]) {
         self.targets.clear();
         let targets = &mut self.targets;
+        if self.manual && self.send_last_pipe {
+            if let Some(last) = self.last_pipe.take() {
+                // Only the last subscriber may match (inverted: all but it).
+                let mut matches = false;
+                self.subscriptions.matching(first, |p| matches |= p == last);
+                if self.invert {
+                    targets.extend(self.pipes.iter().filter(|&&p| p != last || !matches));
+                } else if matches {
+                    targets.push(last);
+                }
+                return;
+            }
+        }
         if self.invert {
             self.subscriptions
                 .non_matching(first, self.pipes.iter().copied(), |p| targets.push(p));
@@ -274,6 +322,12 @@ impl Publisher {
             }
             XPUB_NODROP => self.lossy = !bool_option(value)?,
             XPUB_MANUAL => self.manual = bool_option(value)?,
+            // Manual mode too, on or off (libzmq).
+            XPUB_MANUAL_LAST_VALUE => {
+                self.manual = bool_option(value)?;
+                self.send_last_pipe = self.manual;
+            }
+            ONLY_FIRST_SUBSCRIBE => self.upstream_frames.only_first = bool_option(value)?,
             INVERT_MATCHING => self.invert = invert_option(value)?,
             XPUB_WELCOME_MSG => {
                 self.welcome = if value.is_empty() {
@@ -377,6 +431,7 @@ struct Subscriber {
     prefetched: Option<Msg>,
     /// Frames have gone upstream and their message is not finished.
     more_out: bool,
+    upstream_frames: UpstreamFrames,
 }
 
 impl Subscriber {
@@ -426,7 +481,7 @@ impl Subscriber {
     /// application, or made from SUB's options).
     fn send(&mut self, msg: &mut Msg, pipes: &mut Pipes) -> Result<()> {
         let frame = std::mem::take(msg);
-        let forward = match classify(frame.as_slice()) {
+        let forward = match self.upstream_frames.classify(&frame) {
             // Every subscribe goes up: the publisher de-duplicates (and
             // ZMQ_XPUB_VERBOSE wants to see them all).
             Upstream::Subscribe(topic) => {
@@ -554,6 +609,12 @@ impl Pattern for SubSocket {
         let kind = match option {
             INVERT_MATCHING => {
                 self.0.invert = invert_option(value)?;
+                return Ok(true);
+            }
+            // XSUB only: SUB's frames are all subscriptions (libzmq's SUB
+            // refuses the option).
+            ONLY_FIRST_SUBSCRIBE if self.0.xsub => {
+                self.0.upstream_frames.only_first = bool_option(value)?;
                 return Ok(true);
             }
             SUBSCRIBE if !self.0.xsub => SUBSCRIBE_BYTE,
@@ -918,6 +979,85 @@ mod tests {
         // Outside MANUAL, ZMQ_SUBSCRIBE is not an XPUB option.
         rig.set(XPUB_MANUAL, &int(0)).unwrap();
         assert_eq!(rig.set(SUBSCRIBE, b"x"), Ok(false));
+    }
+
+    #[test]
+    fn last_value_sends_the_next_message_to_the_new_subscriber_only() {
+        let mut rig = xpub_with(&[(XPUB_MANUAL_LAST_VALUE, 1)]);
+        assert!(rig.pattern.0.manual);
+        let mut a = rig.plug(0, &[b"\x01t"]);
+        assert_eq!(rig.recv_all(), [&b"\x01t"[..]]);
+        rig.set(SUBSCRIBE, b"t").unwrap();
+        let mut b = rig.plug(0, &[b"\x01t"]);
+        assert_eq!(rig.recv_all(), [&b"\x01t"[..]]);
+        rig.set(SUBSCRIBE, b"t").unwrap();
+        // The snapshot goes to b alone; what follows goes to both.
+        rig.send(b"t snapshot", false).unwrap();
+        rig.send(b"t update", false).unwrap();
+        assert_eq!(a.bodies(), [&b"t update"[..]]);
+        assert_eq!(b.bodies(), [&b"t snapshot"[..], b"t update"]);
+        // A message the new subscriber does not match goes nowhere.
+        let mut c = rig.plug(0, &[b"\x01u"]);
+        rig.recv_all();
+        rig.set(SUBSCRIBE, b"u").unwrap();
+        rig.send(b"t other", false).unwrap();
+        assert!(a.bodies().is_empty() && b.bodies().is_empty() && c.bodies().is_empty());
+        // Off again: manual mode goes with it (libzmq).
+        rig.set(XPUB_MANUAL_LAST_VALUE, &int(0)).unwrap();
+        assert!(!rig.pattern.0.manual);
+        assert_eq!(
+            rig.set(XPUB_MANUAL_LAST_VALUE, &int(-1)),
+            Err(Error::Invalid)
+        );
+        assert_eq!(
+            rig.set(XPUB_MANUAL_LAST_VALUE, &[1, 0]),
+            Err(Error::Invalid)
+        );
+    }
+
+    #[test]
+    fn only_first_subscribe_makes_the_rest_of_a_data_message_data() {
+        // Default: every frame is looked at.
+        let mut rig = xpub_with(&[]);
+        let mut p = rig.plug(0, &[]);
+        rig.peer_sends(&mut p, &[(b"data", true), (b"\x01x", false)]);
+        assert_eq!(rig.recv_all(), [&b"data"[..], b"\x01x"]);
+        assert!(!rig.pattern.0.subscriptions.is_empty());
+
+        let mut rig = xpub_with(&[(ONLY_FIRST_SUBSCRIBE, 1)]);
+        let mut p = rig.plug(0, &[]);
+        rig.peer_sends(
+            &mut p,
+            &[(b"data", true), (b"\x01x", true), (b"\x00y", false)],
+        );
+        assert_eq!(rig.recv(), Ok((b"data".to_vec(), true)));
+        assert_eq!(rig.recv(), Ok((b"\x01x".to_vec(), true)));
+        assert_eq!(rig.recv(), Ok((b"\x00y".to_vec(), false)));
+        assert!(rig.pattern.0.subscriptions.is_empty());
+        // A message that starts with a subscription is read as one
+        // throughout (libzmq).
+        rig.peer_sends(&mut p, &[(b"\x01a", true), (b"\x01b", false)]);
+        assert_eq!(rig.recv_all(), [&b"\x01a"[..], b"\x01b"]);
+        rig.send(b"b!", false).unwrap();
+        assert_eq!(p.bodies(), [&b"b!"[..]]);
+        assert_eq!(rig.set(ONLY_FIRST_SUBSCRIBE, &int(-1)), Err(Error::Invalid));
+    }
+
+    #[test]
+    fn xsub_with_only_first_subscribe_forwards_data_messages_untouched() {
+        let mut rig = Rig::new(SubSocket::xsub());
+        assert_eq!(rig.set(ONLY_FIRST_SUBSCRIBE, &int(1)), Ok(true));
+        let mut p = rig.plug(0, &[]);
+        rig.send(b"data", true).unwrap();
+        rig.send(b"\x01x", true).unwrap();
+        rig.send(b"\x00never", false).unwrap();
+        assert_eq!(p.bodies(), [&b"data"[..], b"\x01x", b"\x00never"]);
+        assert!(!rig.pattern.0.subscriptions.contains(b"x"));
+        rig.send(b"\x01y", false).unwrap();
+        assert!(rig.pattern.0.subscriptions.contains(b"y"));
+        // SUB takes no such option.
+        let mut sub = sub_with_topics(&[]);
+        assert_eq!(sub.set(ONLY_FIRST_SUBSCRIBE, &int(1)), Ok(false));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use super::options::{
     bool_option, int_value, put, PROBE_ROUTER, REQ_CORRELATE, REQ_RELAXED, ROUTER_HANDOVER,
-    ROUTER_MANDATORY, ROUTING_ID, STREAM_NOTIFY,
+    ROUTER_MANDATORY, ROUTER_RAW, ROUTING_ID, STREAM_NOTIFY,
 };
 use super::{FairQueue, LoadBalancer, Pattern, Pipes};
 use crate::error::{Error, Result};
@@ -138,6 +138,9 @@ pub struct Router {
     mandatory: bool,
     handover: bool,
     probe_router: bool,
+    /// Raw tcp and ipc connections, no ZMTP (STREAM, or ZMQ_ROUTER_RAW):
+    /// one data frame per id frame, and an empty one hangs up.
+    raw: bool,
     /// The next message's id frame and first frame, read ahead by `has_in`
     /// or `recv`.
     prefetched_id: Option<Msg>,
@@ -167,6 +170,7 @@ impl Default for Router {
             mandatory: false,
             handover: false,
             probe_router: false,
+            raw: false,
             prefetched_id: None,
             prefetched: None,
             more_in: false,
@@ -326,11 +330,18 @@ impl Router {
     fn send_frame(&mut self, msg: &mut Msg, pipes: &mut Pipes) {
         let frame = std::mem::take(msg);
         let more = frame.more();
+        // Raw: an empty frame hangs up, so the route ends now (the
+        // connection when the session reads it).
+        let hang_up = self.raw && frame.is_empty();
         if let Some(pipe) = self.current_out {
             if pipes.write(pipe, frame).is_err() {
                 // The peer is gone: drop the frames already staged too;
                 // the rest of the message goes nowhere.
                 self.rollback(pipes);
+            } else if hang_up {
+                if let Some(id) = self.ids.get(&pipe) {
+                    self.by_id.remove(id);
+                }
             }
         }
         self.more_out = more;
@@ -366,6 +377,11 @@ impl Pattern for Router {
 
     fn send(&mut self, msg: &mut Msg, pipes: &mut Pipes) -> Result<()> {
         if self.more_out {
+            // Raw bytes have no frames: the MORE flag of the data is
+            // ignored, as libzmq does.
+            if self.raw {
+                msg.set_more(false);
+            }
             self.send_frame(msg, pipes);
             return Ok(());
         }
@@ -466,9 +482,18 @@ impl Pattern for Router {
             ROUTER_MANDATORY => self.mandatory = bool_option(value)?,
             ROUTER_HANDOVER => self.handover = bool_option(value)?,
             PROBE_ROUTER => self.probe_router = bool_option(value)?,
+            // Once on, raw stays on (libzmq); it applies to the binds and
+            // connects made after it.
+            ROUTER_RAW => self.raw |= bool_option(value)?,
             _ => return Ok(false),
         }
         Ok(true)
+    }
+
+    /// Raw connections tell of each peer that comes and goes with an
+    /// empty message (libzmq's default for raw sockets).
+    fn raw_notify(&self) -> Option<bool> {
+        self.raw.then_some(true)
     }
 }
 
@@ -488,6 +513,7 @@ impl Default for Stream {
         Stream {
             router: Router {
                 mandatory: true,
+                raw: true,
                 ..Router::default()
             },
             notify: true,
@@ -501,9 +527,6 @@ impl Pattern for Stream {
     }
 
     fn send(&mut self, msg: &mut Msg, pipes: &mut Pipes) -> Result<()> {
-        if self.router.more_out {
-            msg.set_more(false);
-        }
         // A lone frame is dropped; an unknown id is EHOSTUNREACH (a
         // STREAM socket always is "mandatory", as in libzmq).
         self.router.send(msg, pipes)
@@ -825,6 +848,11 @@ impl Pattern for Rep {
 
     fn set_option(&mut self, option: i32, value: &[u8], pipes: &mut Pipes) -> Result<bool> {
         self.router.set_option(option, value, pipes)
+    }
+
+    /// REP takes ROUTER's options, ZMQ_ROUTER_RAW among them (libzmq).
+    fn raw_notify(&self) -> Option<bool> {
+        self.router.raw_notify()
     }
 }
 

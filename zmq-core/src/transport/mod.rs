@@ -5,6 +5,7 @@ pub mod address;
 pub mod filter;
 pub mod listener;
 pub mod session;
+pub mod socks;
 
 use std::io;
 use std::net::SocketAddr;

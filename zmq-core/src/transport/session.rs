@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use mio::{Interest, Token};
 
 use super::address::{IpcAddr, TcpConnect};
+use super::socks;
 use super::{SessionConfig, Stream};
 use crate::io_thread::{Cx, PipeEvent};
 use crate::mailbox::Command;
@@ -36,6 +37,19 @@ const DIRECT_READ_MIN: usize = 8 * 1024;
 pub enum Target {
     Tcp(TcpConnect),
     Ipc(IpcAddr),
+    /// A tcp peer reached through a SOCKS5 proxy.
+    Socks(Box<socks::Route>),
+}
+
+impl Target {
+    /// The tcp address connected to: the peer's, or the proxy's.
+    fn tcp(&self) -> Option<&TcpConnect> {
+        match self {
+            Target::Tcp(tcp) => Some(tcp),
+            Target::Socks(route) => Some(&route.proxy),
+            Target::Ipc(_) => None,
+        }
+    }
 }
 
 /// The connecting side's state between connections.
@@ -64,8 +78,11 @@ enum Role {
 
 struct Conn {
     stream: Stream,
-    /// Created once the stream is connected.
+    /// Created once the stream is connected (and the proxy, if any, has
+    /// connected it on).
     engine: Option<Engine>,
+    /// The proxy handshake in progress.
+    socks: Option<socks::Handshake>,
     /// The pipe is full: reading waits for room.
     read_blocked: bool,
     peer_address: String,
@@ -129,6 +146,7 @@ impl Session {
             conn: Some(Conn {
                 stream,
                 engine: Some(engine),
+                socks: None,
                 read_blocked: false,
                 peer_address,
             }),
@@ -297,6 +315,11 @@ impl Session {
     pub fn ready(&mut self, cx: &mut Cx, event: Option<&mio::event::Event>) {
         let now = Instant::now();
         if let Some(conn) = &self.conn {
+            if conn.socks.is_some() {
+                self.socks_exchange(cx, now);
+                self.check_finished(cx);
+                return;
+            }
             if conn.engine.is_none() {
                 // A connect in progress: only a completion matters.
                 if event.is_some_and(|e| e.is_writable() || e.is_error() || e.is_write_closed()) {
@@ -804,19 +827,19 @@ impl Session {
             return;
         };
         c.refused = true;
-        match &c.target {
+        match (&c.target, c.target.tcp()) {
             // Host names are looked up again on every attempt (addresses
             // change), away from this thread, which serves other sessions.
-            Target::Tcp(tcp) if tcp.is_name() => {
+            (_, Some(tcp)) if tcp.is_name() => {
                 let tcp = tcp.clone();
                 c.resolving = true;
                 self.resolve_elsewhere(cx, tcp, now);
             }
-            Target::Tcp(tcp) => {
+            (_, Some(tcp)) => {
                 let addrs = tcp.resolve(self.config.ipv6).unwrap_or_default();
                 self.resolved(cx, addrs, now);
             }
-            Target::Ipc(addr) => {
+            (Target::Ipc(addr), _) => {
                 let stream = addr
                     .to_unix_addr()
                     .and_then(|a| mio::net::UnixStream::connect_addr(&a));
@@ -828,6 +851,7 @@ impl Session {
                     }
                 }
             }
+            (_, None) => {}
         }
     }
 
@@ -881,10 +905,10 @@ impl Session {
                 self.retry_or_give_up(cx, now);
                 return;
             };
-            let source = match &c.target {
-                Target::Tcp(tcp) => tcp.source_addr(self.config.ipv6).ok().flatten(),
-                Target::Ipc(_) => None,
-            };
+            let source = c
+                .target
+                .tcp()
+                .and_then(|tcp| tcp.source_addr(self.config.ipv6).ok().flatten());
             match super::tcp_connect(&self.config, addr, source) {
                 Ok(stream) => {
                     self.start_stream(cx, Stream::Tcp(stream), addr.ip().to_string(), now);
@@ -922,6 +946,7 @@ impl Session {
         self.conn = Some(Conn {
             stream,
             engine: None,
+            socks: None,
             read_blocked: false,
             peer_address,
         });
@@ -943,6 +968,38 @@ impl Session {
         if let Stream::Ipc(stream) = &conn.stream {
             conn.peer_address = super::ipc_peer_address(super::ipc_peer_credentials(stream));
         }
+        if let Role::Connecting(Connecter {
+            target: Target::Socks(route),
+            connect_deadline,
+            ..
+        }) = &mut self.role
+        {
+            // The proxy now connects us on; CONNECTED waits for it (as in
+            // libzmq), and so does the deadline: ZMQ_CONNECT_TIMEOUT, else
+            // ZMQ_HANDSHAKE_IVL, so that a silent proxy cannot hold the
+            // endpoint forever.
+            let handshake = route.handshake();
+            let limit = self.config.engine.handshake_ivl;
+            if connect_deadline.is_none() {
+                *connect_deadline = limit.map(|ivl| now + ivl);
+            }
+            match handshake {
+                Ok(handshake) => {
+                    conn.socks = Some(handshake);
+                    self.socks_exchange(cx, now);
+                }
+                Err(_) => self.socks_failed(cx, now),
+            }
+            return;
+        }
+        self.start_engine(cx, now);
+    }
+
+    /// The stream reaches the peer: the ZMTP engine takes it over.
+    fn start_engine(&mut self, cx: &mut Cx, now: Instant) {
+        let Some(conn) = &mut self.conn else {
+            return;
+        };
         let fd = conn.stream.fd();
         conn.engine = Some(new_engine(&self.config, &conn.peer_address, now));
         // Until this connection's handshake is done (see `read`).
@@ -955,6 +1012,38 @@ impl Session {
         if let Err(()) = self.pump(cx, now) {
             self.lost(cx, now);
         }
+    }
+
+    /// Moves the proxy handshake on as far as the stream allows; hands the
+    /// stream to the engine once the proxy has connected it.
+    fn socks_exchange(&mut self, cx: &mut Cx, now: Instant) {
+        let Some(conn) = &mut self.conn else {
+            return;
+        };
+        let Some(handshake) = &mut conn.socks else {
+            return;
+        };
+        match exchange(&mut conn.stream, handshake) {
+            Ok(true) => {
+                conn.socks = None;
+                self.start_engine(cx, now);
+            }
+            Ok(false) => {}
+            Err(_) => self.socks_failed(cx, now),
+        }
+    }
+
+    /// The proxy refused, hung up or answered nonsense: this attempt is
+    /// over, and the session tries again later (CLOSED, then
+    /// CONNECT_RETRIED, as libzmq reports it).
+    fn socks_failed(&mut self, cx: &mut Cx, now: Instant) {
+        if let Role::Connecting(c) = &mut self.role {
+            c.refused = false;
+            c.connect_deadline = None;
+            c.addrs.clear();
+        }
+        self.attempt_failed(cx);
+        self.retry_or_give_up(cx, now);
     }
 
     /// Ends the session once the socket is gone and everything it sent
@@ -993,6 +1082,42 @@ impl Session {
             pipe.close(false);
         }
         self.done = true;
+    }
+}
+
+/// Writes and reads a proxy handshake until the stream would block;
+/// returns whether it is complete. Reads take no more than the handshake
+/// asks for, so what the peer sends next stays for the engine.
+fn exchange(stream: &mut Stream, handshake: &mut socks::Handshake) -> io::Result<bool> {
+    let invalid = |e: socks::SocksError| io::Error::new(io::ErrorKind::InvalidData, e.to_string());
+    loop {
+        while !handshake.output().is_empty() {
+            match stream.write(handshake.output()) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => handshake.wrote(n),
+                Err(e) if !io_failed(&e) => {
+                    if e.kind() == io::ErrorKind::WouldBlock {
+                        return Ok(false);
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        if handshake.is_done() {
+            return Ok(true);
+        }
+        let mut buf = [0u8; socks::LONGEST_REPLY];
+        let want = handshake.wants().min(buf.len());
+        match stream.read(&mut buf[..want]) {
+            Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+            Ok(n) => handshake.received(&buf[..n]).map_err(invalid)?,
+            Err(e) if !io_failed(&e) => {
+                if e.kind() == io::ErrorKind::WouldBlock {
+                    return Ok(false);
+                }
+            }
+            Err(e) => return Err(e),
+        }
     }
 }
 
