@@ -59,8 +59,8 @@ impl Registry {
         Ok(waiting
             .into_iter()
             .map(|p| {
-                let (to_binder, from_binder) = flows(&p.connector, &binder);
-                p.end.set_flow(from_binder, to_binder);
+                p.end.record_hwms(binder.sndhwm, binder.rcvhwm);
+                p.end.set_hwms(binder.sndhwm, binder.rcvhwm);
                 p.end.set_routing_id(&binder.routing_id);
                 if let Some(held) = p.held {
                     p.connector.mailbox.send(Command::Attach(held));
@@ -98,6 +98,8 @@ impl Registry {
             Some(binder) => {
                 let (to_binder, from_binder) = flows(&connector, &binder);
                 let (mut mine, theirs) = pipe::pair(to_binder, from_binder);
+                mine.record_hwms(connector.sndhwm, connector.rcvhwm);
+                theirs.record_hwms(binder.sndhwm, binder.rcvhwm);
                 mine.set_routing_id(&connector.routing_id);
                 if let Some(alias) = peer_alias {
                     mine.set_peer_alias(alias);
@@ -115,6 +117,7 @@ impl Registry {
                     alone(connector.sndhwm, connector.conflate),
                     alone(connector.rcvhwm, connector.conflate),
                 );
+                mine.record_hwms(connector.sndhwm, connector.rcvhwm);
                 mine.set_routing_id(&connector.routing_id);
                 if let Some(alias) = peer_alias {
                     mine.set_peer_alias(alias);
@@ -169,13 +172,7 @@ impl Registry {
 /// connection: each direction holds the sender's send HWM plus the
 /// receiver's receive HWM, and no limit if either is unlimited.
 fn flows(connector: &InprocPeer, binder: &InprocPeer) -> (Flow, Flow) {
-    let sum = |snd: i32, rcv: i32| {
-        if snd == 0 || rcv == 0 {
-            0
-        } else {
-            snd as u64 + rcv as u64
-        }
-    };
+    let sum = pipe::combined_hwm;
     let conflate = connector.conflate || binder.conflate;
     (
         Flow {

@@ -45,13 +45,28 @@ enum In {
     Latest(Arc<Mutex<Latest>>),
 }
 
-/// What one end tells the other: where to send wake-ups, and its socket's
-/// routing id.
+/// What one end tells the other: where to send wake-ups, its socket's
+/// routing id, and what its socket's high-water marks add to each
+/// direction.
 #[derive(Default)]
 struct Side {
     mailbox: Option<Arc<Mailbox>>,
     id: PipeId,
     routing_id: Vec<u8>,
+    /// (ZMQ_SNDHWM, ZMQ_RCVHWM) of a socket at this end: both ends of an
+    /// inproc pipe are sockets, whose limits add up. None for a session's
+    /// end, which has no limits of its own.
+    hwms: Option<(i32, i32)>,
+}
+
+/// The limit of one direction of an inproc pipe: the sender's send HWM
+/// plus the receiver's receive HWM, and none if either has none (0).
+pub fn combined_hwm(sndhwm: i32, rcvhwm: i32) -> u64 {
+    if sndhwm <= 0 || rcvhwm <= 0 {
+        0
+    } else {
+        sndhwm as u64 + rcvhwm as u64
+    }
 }
 
 /// Why a write did not happen.
@@ -190,6 +205,42 @@ impl PipeEnd {
         if let In::Queue(reader) = &self.inp {
             reader.set_hwm(incoming.hwm);
         }
+    }
+
+    /// Records this end's socket's high-water marks (an inproc pipe, whose
+    /// limits add up those of both sockets), without applying them.
+    pub fn record_hwms(&self, sndhwm: i32, rcvhwm: i32) {
+        self.sides[self.side].lock().hwms = Some((sndhwm, rcvhwm));
+    }
+
+    /// Applies new high-water marks of this end's socket to both
+    /// directions, combined with the peer socket's on an inproc pipe
+    /// (ZMQ_SNDHWM or ZMQ_RCVHWM set after the pipe was made). Messages
+    /// already queued stay; the peer is woken in case it waits for room
+    /// that is there now.
+    pub fn set_hwms(&self, sndhwm: i32, rcvhwm: i32) {
+        let peer = {
+            let mut ours = self.sides[self.side].lock();
+            if ours.hwms.is_some() {
+                ours.hwms = Some((sndhwm, rcvhwm));
+            }
+            drop(ours);
+            self.sides[self.peer()].lock().hwms
+        };
+        let plain = |hwm: i32| hwm.max(0) as u64;
+        let (outgoing, incoming) = match peer {
+            Some((peer_snd, peer_rcv)) => (
+                combined_hwm(sndhwm, peer_rcv),
+                combined_hwm(peer_snd, rcvhwm),
+            ),
+            None => (plain(sndhwm), plain(rcvhwm)),
+        };
+        let flow = |hwm| Flow {
+            hwm,
+            conflate: false,
+        };
+        self.set_flow(flow(outgoing), flow(incoming));
+        self.notify_peer(Command::ActivateWrite);
     }
 
     fn notify_peer(&self, command: fn(PipeId) -> Command) {

@@ -626,9 +626,27 @@ impl Core {
             return Ok(());
         }
         if self.options.set(option, value)? {
+            if matches!(option, options::SNDHWM | options::RCVHWM) {
+                self.apply_hwms();
+            }
             return Ok(());
         }
         Err(Error::Invalid)
+    }
+
+    /// ZMQ_SNDHWM and ZMQ_RCVHWM reach the pipes that exist (libzmq does
+    /// the same); a pipe that was full may have room now.
+    fn apply_hwms(&mut self) {
+        let (sndhwm, rcvhwm) = (
+            self.options.int(options::SNDHWM),
+            self.options.int(options::RCVHWM),
+        );
+        for id in self.pipes.ids() {
+            if let Some(pipe) = self.pipes.get(id) {
+                pipe.set_hwms(sndhwm, rcvhwm);
+                self.pattern.write_activated(id, &mut self.pipes);
+            }
+        }
     }
 
     fn get_option(&mut self, option: i32, out: &mut [u8]) -> Result<usize> {
