@@ -91,11 +91,7 @@ int main (void)
     CHECK_ERRNO (set_int (s, ZMQ_RCVMORE, 1) == -1, EINVAL);
 
 #ifndef REFERENCE_LIBZMQ
-    /* No SOCKS client here: a socket told to use a proxy refuses the
-     * option rather than connect directly (docs/differences.md). */
-    CHECK_ERRNO (zmq_setsockopt (s, ZMQ_SOCKS_PROXY, "127.0.0.1:1080", 14) == -1, EINVAL);
-    len = sizeof id;
-    CHECK_ERRNO (zmq_getsockopt (s, ZMQ_SOCKS_PROXY, id, &len) == -1, EINVAL);
+    /* (The SOCKS options: test_socks.c.) */
     CHECK_ERRNO (zmq_setsockopt (s, ZMQ_LINGER, NULL, 4) == -1, EINVAL);
     CHECK_ERRNO (zmq_getsockopt (s, ZMQ_LINGER, &value, NULL) == -1, EFAULT);
 #endif

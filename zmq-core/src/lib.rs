@@ -12,6 +12,7 @@ pub mod mailbox;
 pub mod metadata;
 pub mod monitor;
 pub mod msg;
+pub mod options;
 pub mod pipe;
 pub mod poll;
 pub mod proxy;

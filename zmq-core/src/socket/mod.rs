@@ -8,7 +8,6 @@
 //! so using one socket from two threads is serialised, not a data race; a
 //! blocking call releases the lock while it sleeps.
 
-pub mod options;
 pub mod pipes;
 mod pubsub;
 mod reqrep;
@@ -26,11 +25,11 @@ use crate::io_thread::{Handler, IoHandle};
 use crate::mailbox::{Command, Mailbox};
 use crate::monitor::{self, Monitors};
 use crate::msg::Msg;
+pub use crate::options;
 use crate::pipe::{self, Flow, PipeEnd, PipeId};
 use crate::transport::listener::{ListenSocket, Listener};
 use crate::transport::session::{Session, Target};
 use crate::transport::{self, address, SessionConfig};
-use crate::zmtp::engine::EngineConfig;
 use options::Options;
 pub use pipes::{FairQueue, LoadBalancer, Pipes};
 
@@ -69,16 +68,6 @@ impl SocketType {
             11 => Stream,
             _ => return Err(Error::Invalid),
         })
-    }
-
-    /// Whether peers are addressed by routing id, which
-    /// ZMQ_CONNECT_ROUTING_ID can choose (REP is a ROUTER inside, as in
-    /// libzmq, and takes it too).
-    fn routes_by_id(self) -> bool {
-        matches!(
-            self,
-            SocketType::Router | SocketType::Rep | SocketType::Stream
-        )
     }
 }
 
@@ -329,50 +318,18 @@ impl Core {
     /// Everything a session needs of this socket, as it is now.
     fn session_config(&self) -> SessionConfig {
         let o = &self.options;
-        let ms = |option| {
-            let v = o.int(option);
-            (v > 0).then(|| Duration::from_millis(v as u64))
-        };
-        let mut engine = EngineConfig::new(self.kind as i32);
-        engine.routing_id = o.routing_id.clone();
-        engine.metadata = o.app_metadata.clone();
-        engine.max_msg_size = o.maxmsgsize;
-        engine.heartbeat_ivl = ms(options::HEARTBEAT_IVL);
-        engine.heartbeat_ttl = ms(options::HEARTBEAT_TTL).unwrap_or_default();
-        engine.heartbeat_timeout = match o.int(options::HEARTBEAT_TIMEOUT) {
-            t if t >= 0 => Some(Duration::from_millis(t as u64)),
-            _ => None,
-        };
-        engine.handshake_ivl = ms(options::HANDSHAKE_IVL);
-        engine.security = o.security.clone();
-        engine.raw = self.pattern.raw_notify().is_some();
+        let raw_notify = self.pattern.raw_notify();
         SessionConfig {
             socket_id: self.id,
             socket_mailbox: self.mailbox.clone(),
-            engine,
+            engine: o.engine(self.kind as i32, raw_notify.is_some()),
             monitors: self.monitors.clone(),
             inproc: self.ctx.inproc().clone(),
-            sndhwm: o.int(options::SNDHWM),
-            rcvhwm: o.int(options::RCVHWM),
-            conflate: o.int(options::CONFLATE) != 0,
-            immediate: o.int(options::IMMEDIATE) != 0,
-            raw_notify: self.pattern.raw_notify(),
-            ipv6: o.int(options::IPV6) != 0,
-            reconnect_ivl: o.int(options::RECONNECT_IVL),
-            reconnect_ivl_max: o.int(options::RECONNECT_IVL_MAX),
-            reconnect_stop: o.reconnect_stop,
+            flow: o.flow(),
+            tcp: o.tcp(),
+            reconnect: o.reconnect(),
+            raw_notify,
             socket_disconnected: self.disconnected.clone(),
-            connect_timeout: o.int(options::CONNECT_TIMEOUT),
-            backlog: o.int(options::BACKLOG),
-            sndbuf: o.int(options::SNDBUF),
-            rcvbuf: o.int(options::RCVBUF),
-            tos: o.int(options::TOS),
-            keepalive: o.int(options::TCP_KEEPALIVE),
-            keepalive_cnt: o.int(options::TCP_KEEPALIVE_CNT),
-            keepalive_idle: o.int(options::TCP_KEEPALIVE_IDLE),
-            keepalive_intvl: o.int(options::TCP_KEEPALIVE_INTVL),
-            tcp_maxrt: o.int(options::TCP_MAXRT),
-            bind_to_device: o.bytes(options::BINDTODEVICE).to_vec(),
             accept_filters: o.accept_filters.clone(),
         }
     }
@@ -394,7 +351,7 @@ impl Core {
             // The address is still checked, as libzmq does; the socket is
             // the application's.
             Transport::Tcp if use_fd >= 0 => {
-                address::tcp_bind_addr(address, config.ipv6)?;
+                address::tcp_bind_addr(address, config.tcp.ipv6)?;
                 let adopted = transport::adopt_listener(use_fd, false).map_err(Error::from)?;
                 let local = adopted.local_addr().map_err(Error::from)?;
                 let local = local.as_socket().ok_or(Error::Invalid)?;
@@ -421,7 +378,7 @@ impl Core {
                 )
             }
             Transport::Tcp => {
-                let addr = address::tcp_bind_addr(address, config.ipv6)?;
+                let addr = address::tcp_bind_addr(address, config.tcp.ipv6)?;
                 let listener = transport::tcp_listen(&config, addr).map_err(Error::from)?;
                 let local = listener.local_addr().map_err(Error::from)?;
                 let socket = ListenSocket::Tcp(mio::net::TcpListener::from_std(listener));
@@ -531,14 +488,14 @@ impl Core {
         let alias = self.options.connect_routing_id.take();
         // Without ZMQ_IMMEDIATE the pipe exists at once, so messages
         // queue until the connection is made.
-        let session_end = if config.immediate {
+        let session_end = if config.flow.immediate {
             None
         } else {
             let flow = |hwm: i32| Flow {
                 hwm: hwm.max(0) as u64,
-                conflate: config.conflate,
+                conflate: config.flow.conflate,
             };
-            let (mut mine, theirs) = pipe::pair(flow(config.sndhwm), flow(config.rcvhwm));
+            let (mut mine, theirs) = pipe::pair(flow(config.flow.sndhwm), flow(config.flow.rcvhwm));
             if let Some(alias) = alias {
                 mine.set_peer_alias(alias);
             }
@@ -617,10 +574,17 @@ impl Core {
         Ok(())
     }
 
-    fn set_option(&mut self, option: i32, value: &[u8]) -> Result<()> {
-        if option == options::CONNECT_ROUTING_ID && !self.kind.routes_by_id() {
-            return Err(Error::Invalid);
+    /// The table's verdict on setting `option` here: known to this build,
+    /// writable, and taken by this socket type; EINVAL otherwise.
+    fn settable(&self, option: i32) -> Result<()> {
+        match options::lookup(option) {
+            Some(spec) if spec.writable() && spec.sockets.take(self.kind as i32) => Ok(()),
+            _ => Err(Error::Invalid),
         }
+    }
+
+    fn set_option(&mut self, option: i32, value: &[u8]) -> Result<()> {
+        self.settable(option)?;
         if self.pattern.set_option(option, value, &mut self.pipes)? {
             self.reap();
             return Ok(());
@@ -650,6 +614,9 @@ impl Core {
     }
 
     fn get_option(&mut self, option: i32, out: &mut [u8]) -> Result<usize> {
+        if !options::lookup(option).is_some_and(|spec| spec.readable()) {
+            return Err(Error::Invalid);
+        }
         match option {
             options::TYPE => return options::put_int(out, self.kind as i32),
             options::RCVMORE => return options::put_state_int(out, i32::from(self.rcvmore)),
@@ -930,6 +897,7 @@ impl Socket {
     pub fn set_option_null(&self, option: i32) -> Result<()> {
         self.with_core(|core| {
             core.process_commands()?;
+            core.settable(option)?;
             if core.pattern.set_option(option, &[], &mut core.pipes)? {
                 return Ok(());
             }

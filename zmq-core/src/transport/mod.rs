@@ -18,6 +18,7 @@ use socket2::{Domain, Protocol, SockAddr, Socket, TcpKeepalive, Type};
 use crate::inproc::Registry;
 use crate::mailbox::Mailbox;
 use crate::monitor::Monitors;
+use crate::options::{FlowOptions, ReconnectOptions, TcpOptions};
 use crate::zmtp::engine::EngineConfig;
 
 /// A connected byte stream.
@@ -38,53 +39,36 @@ pub struct SessionConfig {
     pub monitors: Monitors,
     /// The context's inproc endpoints, where a ZAP handler may be bound.
     pub inproc: Arc<Registry>,
-    pub sndhwm: i32,
-    pub rcvhwm: i32,
-    pub conflate: bool,
-    pub immediate: bool,
+    pub flow: FlowOptions,
+    pub tcp: TcpOptions,
+    pub reconnect: ReconnectOptions,
     /// ZMQ_STREAM: raw bytes; with `raw_notify` (ZMQ_STREAM_NOTIFY) the
     /// socket gets an empty message when a peer connects or leaves.
     pub raw_notify: Option<bool>,
-    pub ipv6: bool,
-    pub reconnect_ivl: i32,
-    pub reconnect_ivl_max: i32,
-    /// ZMQ_RECONNECT_STOP flags.
-    pub reconnect_stop: i32,
     /// zmq_disconnect was called on the socket (for
     /// ZMQ_RECONNECT_STOP_AFTER_DISCONNECT).
     pub socket_disconnected: Arc<AtomicBool>,
-    pub connect_timeout: i32,
-    pub backlog: i32,
-    pub sndbuf: i32,
-    pub rcvbuf: i32,
-    pub tos: i32,
-    pub keepalive: i32,
-    pub keepalive_cnt: i32,
-    pub keepalive_idle: i32,
-    pub keepalive_intvl: i32,
-    pub tcp_maxrt: i32,
-    pub bind_to_device: Vec<u8>,
     /// Which peers a listener keeps.
     pub accept_filters: filter::AcceptFilters,
 }
 
 /// Socket options that apply before bind or connect.
 fn tune_socket(socket: &Socket, config: &SessionConfig, ipv6: bool) -> io::Result<()> {
-    if config.sndbuf >= 0 {
-        socket.set_send_buffer_size(config.sndbuf as usize)?;
+    if config.tcp.sndbuf >= 0 {
+        socket.set_send_buffer_size(config.tcp.sndbuf as usize)?;
     }
-    if config.rcvbuf >= 0 {
-        socket.set_recv_buffer_size(config.rcvbuf as usize)?;
+    if config.tcp.rcvbuf >= 0 {
+        socket.set_recv_buffer_size(config.tcp.rcvbuf as usize)?;
     }
-    if config.tos != 0 {
+    if config.tcp.tos != 0 {
         if ipv6 {
-            socket.set_tclass_v6(config.tos as u32)?;
+            socket.set_tclass_v6(config.tcp.tos as u32)?;
         } else {
-            socket.set_tos(config.tos as u32)?;
+            socket.set_tos(config.tcp.tos as u32)?;
         }
     }
-    if !config.bind_to_device.is_empty() {
-        socket.bind_device(Some(&config.bind_to_device))?;
+    if !config.tcp.bind_to_device.is_empty() {
+        socket.bind_device(Some(&config.tcp.bind_to_device))?;
     }
     Ok(())
 }
@@ -94,23 +78,24 @@ fn tune_socket(socket: &Socket, config: &SessionConfig, ipv6: bool) -> io::Resul
 pub(crate) fn tune_tcp(stream: &mio::net::TcpStream, config: &SessionConfig) {
     let _ = stream.set_nodelay(true);
     let socket = socket2::SockRef::from(stream);
-    if config.keepalive == 1 {
+    if config.tcp.keepalive == 1 {
         let mut keepalive = TcpKeepalive::new();
-        if config.keepalive_idle > 0 {
-            keepalive = keepalive.with_time(Duration::from_secs(config.keepalive_idle as u64));
+        if config.tcp.keepalive_idle > 0 {
+            keepalive = keepalive.with_time(Duration::from_secs(config.tcp.keepalive_idle as u64));
         }
-        if config.keepalive_intvl > 0 {
-            keepalive = keepalive.with_interval(Duration::from_secs(config.keepalive_intvl as u64));
+        if config.tcp.keepalive_intvl > 0 {
+            keepalive =
+                keepalive.with_interval(Duration::from_secs(config.tcp.keepalive_intvl as u64));
         }
-        if config.keepalive_cnt > 0 {
-            keepalive = keepalive.with_retries(config.keepalive_cnt as u32);
+        if config.tcp.keepalive_cnt > 0 {
+            keepalive = keepalive.with_retries(config.tcp.keepalive_cnt as u32);
         }
         let _ = socket.set_tcp_keepalive(&keepalive);
-    } else if config.keepalive == 0 {
+    } else if config.tcp.keepalive == 0 {
         let _ = socket.set_keepalive(false);
     }
-    if config.tcp_maxrt > 0 {
-        let _ = socket.set_tcp_user_timeout(Some(Duration::from_millis(config.tcp_maxrt as u64)));
+    if config.tcp.maxrt > 0 {
+        let _ = socket.set_tcp_user_timeout(Some(Duration::from_millis(config.tcp.maxrt as u64)));
     }
 }
 
@@ -155,7 +140,7 @@ pub(crate) fn tcp_listen(
     }
     tune_socket(&socket, config, addr.is_ipv6())?;
     socket.bind(&SockAddr::from(addr))?;
-    socket.listen(config.backlog.max(1))?;
+    socket.listen(config.tcp.backlog.max(1))?;
     socket.set_nonblocking(true)?;
     Ok(socket.into())
 }

@@ -21,8 +21,8 @@ use crate::mailbox::Command;
 use crate::metadata::Metadata;
 use crate::monitor;
 use crate::msg::Msg;
+use crate::options;
 use crate::pipe::{self, Flow, PipeEnd, Read as PipeRead, WriteError};
-use crate::socket::options;
 use crate::zmtp::engine::{Engine, EngineError, PeerInfo};
 use crate::zmtp::mechanism::{zap, Failure};
 
@@ -165,7 +165,7 @@ impl Session {
         pipe: Option<PipeEnd>,
     ) -> (Token, Session) {
         let token = cx.new_token();
-        let ivl = Duration::from_millis(config.reconnect_ivl.max(0) as u64);
+        let ivl = Duration::from_millis(config.reconnect.ivl.max(0) as u64);
         let session = Session {
             role: Role::Connecting(Connecter {
                 target,
@@ -632,7 +632,7 @@ impl Session {
         }
         if let Role::Connecting(c) = &mut self.role {
             // A working connection resets the back-off.
-            c.ivl = Duration::from_millis(self.config.reconnect_ivl.max(0) as u64);
+            c.ivl = Duration::from_millis(self.config.reconnect.ivl.max(0) as u64);
         }
         match &mut self.pipe {
             Some(pipe) => {
@@ -653,9 +653,10 @@ impl Session {
             None => {
                 let flow = |hwm: i32| Flow {
                     hwm: hwm.max(0) as u64,
-                    conflate: self.config.conflate,
+                    conflate: self.config.flow.conflate,
                 };
-                let (mine, theirs) = pipe::pair(flow(self.config.rcvhwm), flow(self.config.sndhwm));
+                let (mine, theirs) =
+                    pipe::pair(flow(self.config.flow.rcvhwm), flow(self.config.flow.sndhwm));
                 mine.set_routing_id(&peer.routing_id);
                 mine.attach(cx.mailbox.clone());
                 cx.own_pipe(mine.id(), self.token);
@@ -723,7 +724,7 @@ impl Session {
                 // Done once what arrived is delivered (check_finished).
             }
             Role::Connecting(c) => {
-                if self.config.immediate && c.attached {
+                if self.config.flow.immediate && c.attached {
                     // The pipe lives as long as the connection.
                     c.attached = false;
                     self.inbound.clear();
@@ -735,7 +736,7 @@ impl Session {
                 // ZMQ_RECONNECT_IVL -1: no reconnection, so the endpoint
                 // goes with its connection, pipe and all (libzmq), and the
                 // socket no longer sends into it.
-                if self.config.reconnect_ivl < 0 {
+                if self.config.reconnect.ivl < 0 {
                     self.give_up(cx);
                     return;
                 }
@@ -747,7 +748,7 @@ impl Session {
 
     /// Whether ZMQ_RECONNECT_STOP has this flag.
     fn stops_on(&self, flag: i32) -> bool {
-        self.config.reconnect_stop & flag != 0
+        self.config.reconnect.stop & flag != 0
     }
 
     /// Notes why a connect attempt failed: anything but ECONNREFUSED
@@ -784,17 +785,17 @@ impl Session {
         let Role::Connecting(c) = &mut self.role else {
             return;
         };
-        if self.config.reconnect_ivl < 0 {
+        if self.config.reconnect.ivl < 0 {
             c.retry_at = None;
             return;
         }
         // A random part, below ZMQ_RECONNECT_IVL, keeps peers that lost one
         // server together from all coming back at the same moment (libzmq
         // does the same); the monitor reports the whole wait.
-        let wait = c.ivl + reconnect_jitter(self.config.reconnect_ivl);
+        let wait = c.ivl + reconnect_jitter(self.config.reconnect.ivl);
         c.retry_at = Some(now + wait);
         let wait_ms = u32::try_from(wait.as_millis()).unwrap_or(u32::MAX);
-        let max = Duration::from_millis(self.config.reconnect_ivl_max.max(0) as u64);
+        let max = Duration::from_millis(self.config.reconnect.ivl_max.max(0) as u64);
         if max > c.ivl {
             c.ivl = (c.ivl * 2).min(max);
         }
@@ -836,7 +837,7 @@ impl Session {
                 self.resolve_elsewhere(cx, tcp, now);
             }
             (_, Some(tcp)) => {
-                let addrs = tcp.resolve(self.config.ipv6).unwrap_or_default();
+                let addrs = tcp.resolve(self.config.tcp.ipv6).unwrap_or_default();
                 self.resolved(cx, addrs, now);
             }
             (Target::Ipc(addr), _) => {
@@ -858,7 +859,7 @@ impl Session {
     /// Looks `tcp` up on a thread of its own; the answer comes back to
     /// this I/O thread as a task (`Reactor::looked_up`).
     fn resolve_elsewhere(&mut self, cx: &mut Cx, tcp: TcpConnect, now: Instant) {
-        let (io, token, ipv6) = (cx.io.clone(), self.token, self.config.ipv6);
+        let (io, token, ipv6) = (cx.io.clone(), self.token, self.config.tcp.ipv6);
         let lookup = tcp.clone();
         let spawned = std::thread::Builder::new()
             .name("ZMQbg/resolve".into())
@@ -908,7 +909,7 @@ impl Session {
             let source = c
                 .target
                 .tcp()
-                .and_then(|tcp| tcp.source_addr(self.config.ipv6).ok().flatten());
+                .and_then(|tcp| tcp.source_addr(self.config.tcp.ipv6).ok().flatten());
             match super::tcp_connect(&self.config, addr, source) {
                 Ok(stream) => {
                     self.start_stream(cx, Stream::Tcp(stream), addr.ip().to_string(), now);
@@ -939,8 +940,8 @@ impl Session {
             return;
         }
         if let Role::Connecting(c) = &mut self.role {
-            c.connect_deadline = (self.config.connect_timeout > 0)
-                .then(|| now + Duration::from_millis(self.config.connect_timeout as u64));
+            c.connect_deadline = (self.config.reconnect.connect_timeout > 0)
+                .then(|| now + Duration::from_millis(self.config.reconnect.connect_timeout as u64));
         }
         self.emit(monitor::CONNECT_DELAYED, nix::libc::EINPROGRESS as u32);
         self.conn = Some(Conn {

@@ -1,165 +1,16 @@
-//! Socket options common to every socket type: their numbers, types,
-//! ranges and defaults (zmq_setsockopt's page), decoded from and encoded to
-//! the raw bytes of the C API. Options of one socket type live with its
-//! pattern.
+//! The values of the options common to every socket type, decoded from
+//! and encoded to the raw bytes of the C API. Options of one socket type
+//! live with its pattern.
 
 use zeroize::Zeroizing;
+
+use super::*;
 
 use crate::curve_keys::{self, KEY_LEN, KEY_TEXT_LEN};
 use crate::error::{Error, Result};
 use crate::transport::filter::AcceptFilters;
 use crate::zmtp::mechanism::Security;
 use crate::zmtp::MechanismName;
-
-pub const AFFINITY: i32 = 4;
-pub const ROUTING_ID: i32 = 5;
-pub const SUBSCRIBE: i32 = 6;
-pub const UNSUBSCRIBE: i32 = 7;
-pub const RATE: i32 = 8;
-pub const RECOVERY_IVL: i32 = 9;
-pub const SNDBUF: i32 = 11;
-pub const RCVBUF: i32 = 12;
-pub const RCVMORE: i32 = 13;
-pub const FD: i32 = 14;
-pub const EVENTS: i32 = 15;
-pub const TYPE: i32 = 16;
-pub const LINGER: i32 = 17;
-pub const RECONNECT_IVL: i32 = 18;
-pub const BACKLOG: i32 = 19;
-pub const RECONNECT_IVL_MAX: i32 = 21;
-pub const MAXMSGSIZE: i32 = 22;
-pub const SNDHWM: i32 = 23;
-pub const RCVHWM: i32 = 24;
-pub const MULTICAST_HOPS: i32 = 25;
-pub const RCVTIMEO: i32 = 27;
-pub const SNDTIMEO: i32 = 28;
-pub const IPV4ONLY: i32 = 31;
-pub const LAST_ENDPOINT: i32 = 32;
-pub const ROUTER_MANDATORY: i32 = 33;
-pub const TCP_KEEPALIVE: i32 = 34;
-pub const TCP_KEEPALIVE_CNT: i32 = 35;
-pub const TCP_KEEPALIVE_IDLE: i32 = 36;
-pub const TCP_KEEPALIVE_INTVL: i32 = 37;
-pub const IMMEDIATE: i32 = 39;
-pub const XPUB_VERBOSE: i32 = 40;
-pub const TCP_ACCEPT_FILTER: i32 = 38;
-pub const ROUTER_RAW: i32 = 41;
-pub const IPV6: i32 = 42;
-pub const MECHANISM: i32 = 43;
-pub const PLAIN_SERVER: i32 = 44;
-pub const PLAIN_USERNAME: i32 = 45;
-pub const PLAIN_PASSWORD: i32 = 46;
-pub const CURVE_SERVER: i32 = 47;
-pub const CURVE_PUBLICKEY: i32 = 48;
-pub const CURVE_SECRETKEY: i32 = 49;
-pub const CURVE_SERVERKEY: i32 = 50;
-pub const PROBE_ROUTER: i32 = 51;
-pub const REQ_CORRELATE: i32 = 52;
-pub const REQ_RELAXED: i32 = 53;
-pub const CONFLATE: i32 = 54;
-pub const ZAP_DOMAIN: i32 = 55;
-pub const ROUTER_HANDOVER: i32 = 56;
-pub const TOS: i32 = 57;
-pub const IPC_FILTER_PID: i32 = 58;
-pub const IPC_FILTER_UID: i32 = 59;
-pub const IPC_FILTER_GID: i32 = 60;
-pub const CONNECT_ROUTING_ID: i32 = 61;
-pub const HANDSHAKE_IVL: i32 = 66;
-pub const SOCKS_PROXY: i32 = 68;
-pub const XPUB_NODROP: i32 = 69;
-pub const XPUB_MANUAL: i32 = 71;
-pub const XPUB_WELCOME_MSG: i32 = 72;
-pub const STREAM_NOTIFY: i32 = 73;
-pub const INVERT_MATCHING: i32 = 74;
-pub const HEARTBEAT_IVL: i32 = 75;
-pub const HEARTBEAT_TTL: i32 = 76;
-pub const HEARTBEAT_TIMEOUT: i32 = 77;
-pub const XPUB_VERBOSER: i32 = 78;
-pub const CONNECT_TIMEOUT: i32 = 79;
-pub const TCP_MAXRT: i32 = 80;
-pub const THREAD_SAFE: i32 = 81;
-pub const MULTICAST_MAXTPDU: i32 = 84;
-pub const USE_FD: i32 = 89;
-pub const BINDTODEVICE: i32 = 92;
-/// In zmq.h's draft section, but libzmq 4.3 honours them in every build.
-pub const ZAP_ENFORCE_DOMAIN: i32 = 93;
-pub const LOOPBACK_FASTPATH: i32 = 94;
-/// In zmq.h's draft section, but every libzmq 4.3 build takes them.
-pub const XPUB_MANUAL_LAST_VALUE: i32 = 98;
-pub const ONLY_FIRST_SUBSCRIBE: i32 = 108;
-pub const MULTICAST_LOOP: i32 = 96;
-/// In zmq.h's draft section, but every libzmq 4.3 build takes them.
-pub const SOCKS_USERNAME: i32 = 99;
-pub const SOCKS_PASSWORD: i32 = 100;
-/// A draft option: recognised only in a `draft` build, as in libzmq.
-pub const METADATA: i32 = 95;
-/// In zmq.h's draft section; every libzmq 4.3 build takes it (a stable
-/// libzmq then ignores it; here it works in every build).
-pub const RECONNECT_STOP: i32 = 109;
-
-/// ZMQ_RECONNECT_STOP flags.
-pub const RECONNECT_STOP_CONN_REFUSED: i32 = 0x1;
-pub const RECONNECT_STOP_HANDSHAKE_FAILED: i32 = 0x2;
-pub const RECONNECT_STOP_AFTER_DISCONNECT: i32 = 0x4;
-
-/// Whether the draft options are recognised.
-const DRAFT: bool = cfg!(feature = "draft");
-
-const MAX: i32 = i32::MAX;
-
-/// Integer options stored as given: (option, minimum, maximum, default).
-const INT_OPTIONS: &[(i32, i32, i32, i32)] = &[
-    (SNDHWM, 0, MAX, 1000),
-    (RCVHWM, 0, MAX, 1000),
-    (LINGER, -1, MAX, -1),
-    (RCVTIMEO, -1, MAX, -1),
-    (SNDTIMEO, -1, MAX, -1),
-    (RATE, 1, MAX, 100),
-    (RECOVERY_IVL, 0, MAX, 10_000),
-    (SNDBUF, -1, MAX, -1),
-    (RCVBUF, -1, MAX, -1),
-    (RECONNECT_IVL, -1, MAX, 100),
-    (RECONNECT_IVL_MAX, 0, MAX, 0),
-    (BACKLOG, 0, MAX, 100),
-    (MULTICAST_HOPS, 1, MAX, 1),
-    (IPV6, 0, 1, 0),
-    (IMMEDIATE, 0, 1, 0),
-    (CONFLATE, 0, 1, 0),
-    (TCP_KEEPALIVE, -1, 1, -1),
-    (TCP_KEEPALIVE_CNT, -1, MAX, -1),
-    (TCP_KEEPALIVE_IDLE, -1, MAX, -1),
-    (TCP_KEEPALIVE_INTVL, -1, MAX, -1),
-    (TOS, 0, MAX, 0),
-    (HANDSHAKE_IVL, 0, MAX, 30_000),
-    (HEARTBEAT_IVL, 0, MAX, 0),
-    // Milliseconds, kept in whole deciseconds from 0 to 65535 (libzmq).
-    (HEARTBEAT_TTL, -99, 6_553_599, 0),
-    (HEARTBEAT_TIMEOUT, -1, MAX, -1),
-    (CONNECT_TIMEOUT, 0, MAX, 0),
-    (TCP_MAXRT, 0, MAX, 0),
-    (MULTICAST_MAXTPDU, 1, MAX, 1500),
-    (USE_FD, -1, MAX, -1),
-    // Every socket type stores it (libzmq); the PUB/SUB family uses it.
-    (INVERT_MATCHING, i32::MIN, MAX, 0),
-];
-
-/// Switches that take any int, non-zero meaning on, and read back as 0 or
-/// 1 (libzmq's relaxed switches): (option, default). On Linux neither has
-/// an effect in libzmq either: LOOPBACK_FASTPATH is a Windows loopback
-/// setting, and MULTICAST_LOOP is read only by the udp transport, which a
-/// stable libzmq build has not got.
-const SWITCH_OPTIONS: &[(i32, bool)] = &[(LOOPBACK_FASTPATH, false), (MULTICAST_LOOP, true)];
-
-/// Byte-string options: (option, maximum length). A NULL value clears
-/// them; an empty one is refused where `set_null` says so.
-const BYTES_OPTIONS: &[(i32, usize)] = &[
-    (BINDTODEVICE, 15),
-    // "host:port" of a SOCKS5 proxy for tcp connects (empty: none).
-    (SOCKS_PROXY, usize::MAX),
-    // RFC 1929 credentials (an empty user name: no authentication).
-    (SOCKS_USERNAME, 255),
-    (SOCKS_PASSWORD, 255),
-];
 
 /// ZMQ_MECHANISM's values.
 fn mechanism_number(mechanism: MechanismName) -> i32 {
@@ -170,11 +21,20 @@ fn mechanism_number(mechanism: MechanismName) -> i32 {
     }
 }
 
+/// The value of an option the table stores (`Store::Int`, `Switch`,
+/// `Bytes`); the others are fields of [`Options`] or live elsewhere.
+#[derive(Debug, Clone)]
+enum Value {
+    Int(i32),
+    Switch(bool),
+    Bytes(Vec<u8>),
+    Own,
+}
+
 #[derive(Debug, Clone)]
 pub struct Options {
-    ints: Vec<i32>,
-    switches: Vec<bool>,
-    bytes: Vec<Vec<u8>>,
+    /// One per row of [`TABLE`].
+    values: Vec<Value>,
     pub affinity: u64,
     pub maxmsgsize: i64,
     /// This socket's routing id (ZMQ_ROUTING_ID), announced to peers.
@@ -196,12 +56,15 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Options {
         Options {
-            ints: INT_OPTIONS
+            values: TABLE
                 .iter()
-                .map(|&(_, _, _, default)| default)
+                .map(|spec| match spec.store {
+                    Store::Int { default, .. } => Value::Int(default),
+                    Store::Switch { default } => Value::Switch(default),
+                    Store::Bytes { .. } => Value::Bytes(Vec::new()),
+                    Store::Own { .. } => Value::Own,
+                })
                 .collect(),
-            switches: SWITCH_OPTIONS.iter().map(|&(_, on)| on).collect(),
-            bytes: vec![Vec::new(); BYTES_OPTIONS.len()],
             affinity: 0,
             maxmsgsize: -1,
             routing_id: Vec::new(),
@@ -266,48 +129,56 @@ pub fn put_state_int(out: &mut [u8], value: i32) -> Result<usize> {
 }
 
 impl Options {
+    /// An int option the table stores (0 for any other).
     pub fn int(&self, option: i32) -> i32 {
-        INT_OPTIONS
-            .iter()
-            .position(|&(id, ..)| id == option)
-            .map_or(0, |i| self.ints[i])
+        match position(option).map(|i| &self.values[i]) {
+            Some(Value::Int(v)) => *v,
+            _ => 0,
+        }
     }
 
     /// A byte-string option's value (empty for any other option).
     pub fn bytes(&self, option: i32) -> &[u8] {
-        BYTES_OPTIONS
-            .iter()
-            .position(|&(id, _)| id == option)
-            .map_or(&[], |i| &self.bytes[i])
+        match position(option).map(|i| &self.values[i]) {
+            Some(Value::Bytes(v)) => v,
+            _ => &[],
+        }
     }
 
-    /// Sets a common option; `Ok(false)` if `option` is not one.
+    /// Sets a common option; `Ok(false)` if `option` is not one. The
+    /// caller has checked the table (known, writable, this socket type).
     pub fn set(&mut self, option: i32, value: &[u8]) -> Result<bool> {
-        if let Some(i) = INT_OPTIONS.iter().position(|&(id, ..)| id == option) {
-            let (_, min, max, _) = INT_OPTIONS[i];
-            let v = int_value(value)?;
-            if v < min || v > max {
-                return Err(Error::Invalid);
+        let Some(i) = position(option) else {
+            return Ok(false);
+        };
+        match TABLE[i].store {
+            Store::Int { min, max, .. } => {
+                let v = int_value(value)?;
+                if v < min || v > max {
+                    return Err(Error::Invalid);
+                }
+                // libzmq keeps the heartbeat TTL in deciseconds.
+                let v = if option == HEARTBEAT_TTL {
+                    v / 100 * 100
+                } else {
+                    v
+                };
+                self.values[i] = Value::Int(v);
+                return Ok(true);
             }
-            // libzmq keeps the heartbeat TTL in deciseconds.
-            self.ints[i] = if option == HEARTBEAT_TTL {
-                v / 100 * 100
-            } else {
-                v
-            };
-            return Ok(true);
-        }
-        if let Some(i) = SWITCH_OPTIONS.iter().position(|&(id, _)| id == option) {
-            self.switches[i] = int_value(value)? != 0;
-            return Ok(true);
-        }
-        if let Some(i) = BYTES_OPTIONS.iter().position(|&(id, _)| id == option) {
-            // An empty proxy address is refused; NULL clears it (libzmq).
-            if value.len() > BYTES_OPTIONS[i].1 || (value.is_empty() && option == SOCKS_PROXY) {
-                return Err(Error::Invalid);
+            Store::Switch { .. } => {
+                self.values[i] = Value::Switch(int_value(value)? != 0);
+                return Ok(true);
             }
-            self.bytes[i] = value.to_vec();
-            return Ok(true);
+            Store::Bytes { max } => {
+                // An empty proxy address is refused; NULL clears it (libzmq).
+                if value.len() > max || (value.is_empty() && option == SOCKS_PROXY) {
+                    return Err(Error::Invalid);
+                }
+                self.values[i] = Value::Bytes(value.to_vec());
+                return Ok(true);
+            }
+            Store::Own { .. } => {}
         }
         match option {
             IPV4ONLY => {
@@ -339,7 +210,7 @@ impl Options {
                 self.connect_routing_id = Some(routing_id_value(value)?);
                 Ok(true)
             }
-            METADATA if DRAFT => {
+            METADATA => {
                 let (name, value) = metadata_value(value)?;
                 if !self.app_metadata.iter().any(|(n, _)| *n == name) {
                     self.app_metadata.push((name, value));
@@ -458,8 +329,8 @@ impl Options {
                 Ok(true)
             }
             SOCKS_PROXY => {
-                if let Some(i) = BYTES_OPTIONS.iter().position(|&(id, _)| id == option) {
-                    self.bytes[i].clear();
+                if let Some(i) = position(option) {
+                    self.values[i] = Value::Bytes(Vec::new());
                 }
                 Ok(true)
             }
@@ -469,17 +340,16 @@ impl Options {
 
     /// Reads a common option into `out`; `Ok(None)` if `option` is not one.
     pub fn get(&self, option: i32, out: &mut [u8]) -> Result<Option<usize>> {
-        if let Some(i) = INT_OPTIONS.iter().position(|&(id, ..)| id == option) {
-            return put_int(out, self.ints[i]).map(Some);
-        }
-        if let Some(i) = SWITCH_OPTIONS.iter().position(|&(id, _)| id == option) {
-            return put_int(out, i32::from(self.switches[i])).map(Some);
-        }
-        if let Some(i) = BYTES_OPTIONS.iter().position(|&(id, _)| id == option) {
-            // Strings come back NUL-terminated, as libzmq returns them.
-            let mut value = self.bytes[i].clone();
-            value.push(0);
-            return put(out, &value).map(Some);
+        match position(option).map(|i| &self.values[i]) {
+            Some(Value::Int(v)) => return put_int(out, *v).map(Some),
+            Some(Value::Switch(on)) => return put_int(out, i32::from(*on)).map(Some),
+            Some(Value::Bytes(bytes)) => {
+                // Strings come back NUL-terminated, as libzmq returns them.
+                let mut value = bytes.clone();
+                value.push(0);
+                return put(out, &value).map(Some);
+            }
+            _ => {}
         }
         match option {
             IPV4ONLY => put_int(out, 1 - self.int(IPV6)).map(Some),
@@ -654,14 +524,10 @@ mod tests {
     }
 
     #[test]
-    fn metadata_needs_a_draft_build() {
+    fn metadata_values() {
+        // (Known to draft builds only: the table says so.)
         let mut o = Options::default();
-        let set = o.set(METADATA, b"X-key:value");
-        if !DRAFT {
-            assert_eq!(set, Ok(false));
-            return;
-        }
-        assert_eq!(set, Ok(true));
+        assert_eq!(o.set(METADATA, b"X-key:value"), Ok(true));
         // The first value of a name stays.
         assert_eq!(o.set(METADATA, b"X-key:other"), Ok(true));
         assert_eq!(o.set(METADATA, b"X-two:a:b"), Ok(true));
