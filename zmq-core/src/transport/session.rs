@@ -943,7 +943,12 @@ impl Session {
             c.connect_deadline = (self.config.reconnect.connect_timeout > 0)
                 .then(|| now + Duration::from_millis(self.config.reconnect.connect_timeout as u64));
         }
-        self.emit(monitor::CONNECT_DELAYED, nix::libc::EINPROGRESS as u32);
+        // An ipc connect is usually complete at once: then, as in libzmq,
+        // CONNECTED comes with no CONNECT_DELAYED before it.
+        let completed = matches!(&stream, Stream::Ipc(s) if s.peer_addr().is_ok());
+        if !completed {
+            self.emit(monitor::CONNECT_DELAYED, nix::libc::EINPROGRESS as u32);
+        }
         self.conn = Some(Conn {
             stream,
             engine: None,
