@@ -231,3 +231,127 @@ mod metadata {
         close_all(ctx, [s]);
     }
 }
+
+/// ZMQ_ROUTER_NOTIFY and ZMQ_PRIORITY: a draft build only, as in libzmq.
+#[cfg(feature = "draft")]
+mod draft_options {
+    use super::*;
+    use zmq_core::Error;
+
+    const DEALER: i32 = 5;
+    const ROUTER: i32 = 6;
+
+    /// Reads events until `event`; returns its value (within 5 s).
+    fn next_event_value(mon: &Socket, event: u32) -> Option<(u32, u32)> {
+        set_int(mon, options::RCVTIMEO, 5000);
+        loop {
+            let frames = recv_all(mon, 0).ok()?;
+            let head = &frames[0];
+            let seen = u32::from(u16::from_ne_bytes([head[0], head[1]]));
+            let value = u32::from_ne_bytes([head[2], head[3], head[4], head[5]]);
+            if seen == event {
+                return Some((seen, value));
+            }
+        }
+    }
+
+    #[test]
+    fn router_notify_announces_peers_that_come_and_go() {
+        for endpoint in ["tcp://127.0.0.1:*", "ipc://@zmq-draft-router-notify"] {
+            let ctx = Context::new();
+            let router = open(&ctx, ROUTER);
+            set_int(
+                &router,
+                options::ROUTER_NOTIFY,
+                options::NOTIFY_CONNECT | options::NOTIFY_DISCONNECT,
+            );
+            set_int(&router, options::RCVTIMEO, 5000);
+            router.bind(endpoint).unwrap();
+            let dealer = open(&ctx, DEALER);
+            dealer.set_option(options::ROUTING_ID, b"d1").unwrap();
+            dealer.connect(&last_endpoint(&router)).unwrap();
+            // The connection, before anything the peer sends.
+            send(&dealer, b"hello", 0).unwrap();
+            assert_eq!(recv_all(&router, 0).unwrap(), [&b"d1"[..], b""]);
+            assert_eq!(recv_all(&router, 0).unwrap(), [&b"d1"[..], b"hello"]);
+            // And its end.
+            dealer.close().unwrap();
+            assert_eq!(recv_all(&router, 0).unwrap(), [&b"d1"[..], b""]);
+            close_all(ctx, [router]);
+        }
+    }
+
+    #[test]
+    fn router_notify_bits_one_at_a_time() {
+        let ctx = Context::new();
+        let router = open(&ctx, ROUTER);
+        set_int(&router, options::ROUTER_NOTIFY, options::NOTIFY_DISCONNECT);
+        set_int(&router, options::RCVTIMEO, 5000);
+        router.bind("tcp://127.0.0.1:*").unwrap();
+        let dealer = open(&ctx, DEALER);
+        dealer.set_option(options::ROUTING_ID, b"d2").unwrap();
+        dealer.connect(&last_endpoint(&router)).unwrap();
+        send(&dealer, b"first", 0).unwrap();
+        // No notice of the connection: the first message comes first.
+        assert_eq!(recv_all(&router, 0).unwrap(), [&b"d2"[..], b"first"]);
+        dealer.close().unwrap();
+        assert_eq!(recv_all(&router, 0).unwrap(), [&b"d2"[..], b""]);
+        close_all(ctx, [router]);
+    }
+
+    #[test]
+    fn router_notify_rules() {
+        let ctx = Context::new();
+        let router = open(&ctx, ROUTER);
+        let dealer = open(&ctx, DEALER);
+        assert_eq!(get_int(&router, options::ROUTER_NOTIFY), 0);
+        // Every type reads it; ROUTER and REP take it, 0 to 3.
+        assert_eq!(get_int(&dealer, options::ROUTER_NOTIFY), 0);
+        let four = 4i32.to_ne_bytes();
+        assert_eq!(
+            router.set_option(options::ROUTER_NOTIFY, &four),
+            Err(Error::Invalid)
+        );
+        assert_eq!(
+            dealer.set_option(options::ROUTER_NOTIFY, &1i32.to_ne_bytes()),
+            Err(Error::Invalid)
+        );
+        set_int(&router, options::ROUTER_NOTIFY, 3);
+        assert_eq!(get_int(&router, options::ROUTER_NOTIFY), 3);
+        close_all(ctx, [router, dealer]);
+    }
+
+    /// ZMQ_PRIORITY becomes SO_PRIORITY on both ends' tcp sockets.
+    #[test]
+    fn priority_reaches_the_tcp_sockets() {
+        use std::os::fd::BorrowedFd;
+        let ctx = Context::new();
+        let router = open(&ctx, ROUTER);
+        set_int(&router, options::PRIORITY, 3);
+        router.bind("tcp://127.0.0.1:*").unwrap();
+        let router_mon = watch(&ctx, &router, "priority-router");
+        let dealer = open(&ctx, DEALER);
+        set_int(&dealer, options::PRIORITY, 5);
+        assert_eq!(get_int(&dealer, options::PRIORITY), 5);
+        let dealer_mon = watch(&ctx, &dealer, "priority-dealer");
+        dealer.connect(&last_endpoint(&router)).unwrap();
+        send(&dealer, b"x", 0).unwrap();
+        assert_eq!(recv_all(&router, 0).unwrap()[1], b"x");
+        // The descriptors the monitor reports are this process's.
+        let priority_of = |mon: &Socket, event: u32| {
+            let (_, fd) = next_event_value(mon, event).expect("event");
+            // SAFETY: the connection is open (its message just arrived)
+            // and the fd stays open while the sockets are.
+            let fd = unsafe { BorrowedFd::borrow_raw(fd as i32) };
+            nix::sys::socket::getsockopt(&fd, nix::sys::socket::sockopt::Priority).unwrap()
+        };
+        assert_eq!(priority_of(&dealer_mon, monitor::CONNECTED), 5);
+        assert_eq!(priority_of(&router_mon, monitor::ACCEPTED), 3);
+        let minus = (-1i32).to_ne_bytes();
+        assert_eq!(
+            dealer.set_option(options::PRIORITY, &minus),
+            Err(Error::Invalid)
+        );
+        close_all(ctx, [router, dealer, router_mon, dealer_mon]);
+    }
+}

@@ -90,11 +90,17 @@ pub const ZAP_ENFORCE_DOMAIN: i32 = 93;
 pub const LOOPBACK_FASTPATH: i32 = 94;
 pub const METADATA: i32 = 95;
 pub const MULTICAST_LOOP: i32 = 96;
+pub const ROUTER_NOTIFY: i32 = 97;
 pub const XPUB_MANUAL_LAST_VALUE: i32 = 98;
 pub const SOCKS_USERNAME: i32 = 99;
 pub const SOCKS_PASSWORD: i32 = 100;
 pub const ONLY_FIRST_SUBSCRIBE: i32 = 108;
 pub const RECONNECT_STOP: i32 = 109;
+pub const PRIORITY: i32 = 112;
+
+/// ZMQ_ROUTER_NOTIFY flags.
+pub const NOTIFY_CONNECT: i32 = 1;
+pub const NOTIFY_DISCONNECT: i32 = 2;
 
 /// ZMQ_RECONNECT_STOP flags.
 pub const RECONNECT_STOP_CONN_REFUSED: i32 = 0x1;

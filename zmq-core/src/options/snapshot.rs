@@ -33,6 +33,8 @@ pub struct TcpOptions {
     pub keepalive_intvl: i32,
     pub maxrt: i32,
     pub bind_to_device: Vec<u8>,
+    /// SO_PRIORITY; 0: left alone.
+    pub priority: i32,
 }
 
 /// When a connecting socket tries again, and when it gives up.
@@ -70,6 +72,7 @@ impl Options {
             keepalive_intvl: self.int(TCP_KEEPALIVE_INTVL),
             maxrt: self.int(TCP_MAXRT),
             bind_to_device: self.bytes(BINDTODEVICE).to_vec(),
+            priority: self.int(PRIORITY),
         }
     }
 

@@ -327,6 +327,10 @@ pub const TABLE: &[Spec] = &[
         .draft(),
     // Read by the udp transport only, which a stable build has not got.
     switch(MULTICAST_LOOP, "MULTICAST_LOOP", true).every_build(),
+    // Every type reads it back (libzmq); ROUTER and REP take it.
+    int(ROUTER_NOTIFY, "ROUTER_NOTIFY", 0, 3, 0)
+        .sockets(ROUTERS)
+        .draft(),
     own(
         XPUB_MANUAL_LAST_VALUE,
         "XPUB_MANUAL_LAST_VALUE",
@@ -345,6 +349,8 @@ pub const TABLE: &[Spec] = &[
         .now()
         .every_build(),
     own(RECONNECT_STOP, "RECONNECT_STOP", Type::Int, "0").every_build(),
+    // SO_PRIORITY of tcp sockets (0: left alone).
+    int(PRIORITY, "PRIORITY", 0, MAX, 0).draft(),
 ];
 
 /// The row of an option this build knows.

@@ -29,7 +29,7 @@ pub use crate::options;
 use crate::pipe::{self, Flow, PipeEnd, PipeId};
 use crate::transport::listener::{ListenSocket, Listener};
 use crate::transport::session::{Session, Target};
-use crate::transport::{self, address, SessionConfig};
+use crate::transport::{self, address, Notices, SessionConfig};
 use options::Options;
 pub use pipes::{FairQueue, LoadBalancer, Pipes};
 
@@ -319,6 +319,19 @@ impl Core {
     fn session_config(&self) -> SessionConfig {
         let o = &self.options;
         let raw_notify = self.pattern.raw_notify();
+        let notices = match raw_notify {
+            Some(on) => Notices {
+                connect: on,
+                disconnect: on,
+            },
+            None => {
+                let bits = o.int(options::ROUTER_NOTIFY);
+                Notices {
+                    connect: bits & options::NOTIFY_CONNECT != 0,
+                    disconnect: bits & options::NOTIFY_DISCONNECT != 0,
+                }
+            }
+        };
         SessionConfig {
             socket_id: self.id,
             socket_mailbox: self.mailbox.clone(),
@@ -328,7 +341,7 @@ impl Core {
             flow: o.flow(),
             tcp: o.tcp(),
             reconnect: o.reconnect(),
-            raw_notify,
+            notices,
             socket_disconnected: self.disconnected.clone(),
             accept_filters: o.accept_filters.clone(),
         }

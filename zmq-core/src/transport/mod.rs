@@ -42,14 +42,23 @@ pub struct SessionConfig {
     pub flow: FlowOptions,
     pub tcp: TcpOptions,
     pub reconnect: ReconnectOptions,
-    /// ZMQ_STREAM: raw bytes; with `raw_notify` (ZMQ_STREAM_NOTIFY) the
-    /// socket gets an empty message when a peer connects or leaves.
-    pub raw_notify: Option<bool>,
+    /// Empty messages the socket gets when a peer connects or leaves.
+    pub notices: Notices,
     /// zmq_disconnect was called on the socket (for
     /// ZMQ_RECONNECT_STOP_AFTER_DISCONNECT).
     pub socket_disconnected: Arc<AtomicBool>,
     /// Which peers a listener keeps.
     pub accept_filters: filter::AcceptFilters,
+}
+
+/// When the socket hears of peers coming and going: an empty message (after
+/// the routing id, for ROUTER and STREAM) as a connection is made or lost.
+/// ZMQ_STREAM_NOTIFY and ZMQ_ROUTER_RAW ask for both, ZMQ_ROUTER_NOTIFY for
+/// either.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Notices {
+    pub connect: bool,
+    pub disconnect: bool,
 }
 
 /// Socket options that apply before bind or connect.
@@ -96,6 +105,13 @@ pub(crate) fn tune_tcp(stream: &mio::net::TcpStream, config: &SessionConfig) {
     }
     if config.tcp.maxrt > 0 {
         let _ = socket.set_tcp_user_timeout(Some(Duration::from_millis(config.tcp.maxrt as u64)));
+    }
+    if config.tcp.priority > 0 {
+        let _ = nix::sys::socket::setsockopt(
+            stream,
+            nix::sys::socket::sockopt::Priority,
+            &config.tcp.priority,
+        );
     }
 }
 

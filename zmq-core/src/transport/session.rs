@@ -627,7 +627,7 @@ impl Session {
         self.metadata = Some(Arc::new(meta));
         // ZMQ_STREAM announces the peer before anything it sent (which
         // may be decoded already, in the read that brought the connection).
-        if self.config.raw_notify == Some(true) {
+        if self.config.notices.connect {
             self.inbound.push_front(Msg::new());
         }
         if let Role::Connecting(c) = &mut self.role {
@@ -704,7 +704,7 @@ impl Session {
             }
         }
         // ZMQ_STREAM tells of a peer that left (not of one it sent away).
-        if was_up && !self.hang_up && self.config.raw_notify == Some(true) {
+        if was_up && !self.hang_up && self.config.notices.disconnect {
             self.inbound.push_back(Msg::new());
         }
         self.hang_up = false;
