@@ -4,7 +4,7 @@
 # better, so the ratio shown is libzmq / ours: above 1 means we are faster).
 #   bash perf/bench.sh [runs]
 # Environment:
-#   BENCH=inproc,tcp,ipc,curve,instr  sections to run (default: all)
+#   BENCH=inproc,proxy,tcp,ipc,curve,instr  sections to run (default: all)
 #   BENCH_TIMEOUT=20            seconds before one tcp/ipc process is killed
 #   BENCH_OURS_LIB=build/lib    where "ours" finds libzmq.so.5 (pointing it
 #                               at a directory holding the system library
@@ -24,13 +24,13 @@
 set -eu
 cd "$(dirname "$0")/.."
 runs=${1:-5}
-sections=$(printf '%s' "${BENCH:-inproc tcp ipc curve instr}" | tr ',' ' ')
+sections=$(printf '%s' "${BENCH:-inproc proxy tcp ipc curve instr}" | tr ',' ' ')
 limit=${BENCH_TIMEOUT:-20}
 ours_lib=${BENCH_OURS_LIB:-build/lib}
 for section in $sections; do
     case $section in
-        inproc|tcp|ipc|curve|instr) ;;
-        *) echo "bench.sh: unknown section '$section' (want inproc, tcp, ipc, curve, instr)" >&2; exit 1 ;;
+        inproc|proxy|tcp|ipc|curve|instr) ;;
+        *) echo "bench.sh: unknown section '$section' (want inproc, proxy, tcp, ipc, curve, instr)" >&2; exit 1 ;;
     esac
 done
 want() { case " $sections " in *" $1 "*) return 0 ;; esac; return 1; }
@@ -50,7 +50,7 @@ fi
 
 out=build/perf
 mkdir -p "$out/ours" "$out/system"
-for tool in inproc_thr inproc_lat local_thr remote_thr local_lat remote_lat; do
+for tool in inproc_thr inproc_lat proxy_thr local_thr remote_thr local_lat remote_lat; do
     cc -O2 -Wall -Iinclude -o "$out/ours/$tool" "perf/$tool.c" -Lbuild/lib -lzmq
     cc -O2 -Wall -o "$out/system/$tool" "perf/$tool.c" -lzmq
 done
@@ -102,6 +102,17 @@ if want inproc; then
         a=$(measure ours inproc_lat "$size" 100000 'latency')
         b=$(measure system inproc_lat "$size" 100000 'latency')
         printf '%-12s %8s %13s us %13s us %8s\n' inproc_lat "$size" "$a" "$b" "$(ratio "$b" "$a")"
+    done
+fi
+
+# zmq_proxy between two inproc hops (PUSH -> PULL | proxy | PUSH -> PULL).
+if want proxy; then
+    for size in 8 64 1024; do
+        count=1000000
+        [ "$size" -ge 1024 ] && count=500000
+        a=$(measure ours proxy_thr "$size" "$count" 'msg/s')
+        b=$(measure system proxy_thr "$size" "$count" 'msg/s')
+        printf '%-12s %8s %12s msg/s %10s msg/s %8s\n' proxy_thr "$size" "$a" "$b" "$(ratio "$a" "$b")"
     done
 fi
 

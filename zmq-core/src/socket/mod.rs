@@ -942,6 +942,15 @@ impl Socket {
         })
     }
 
+    /// Whether a send would go through now (POLLOUT), without what
+    /// `events` does for pollers of ZMQ_FD (no system call).
+    pub(crate) fn can_send(&self) -> Result<bool> {
+        self.with_core(|core| {
+            core.process_commands()?;
+            Ok(core.events() & POLLOUT != 0)
+        })
+    }
+
     /// `zmq_socket_monitor`: events go to a PAIR socket bound to
     /// `endpoint` (None stops monitoring).
     pub fn monitor(&self, endpoint: Option<&str>, events: u32) -> Result<()> {
