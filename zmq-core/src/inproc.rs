@@ -23,6 +23,9 @@ pub struct InprocPeer {
     pub rcvhwm: i32,
     pub conflate: bool,
     pub routing_id: Vec<u8>,
+    /// ZMQ_DISCONNECT_MSG of a binder that receives it: what it gets
+    /// when a connector leaves.
+    pub disconnect_msg: Option<Vec<u8>>,
 }
 
 /// A connection made before its endpoint was bound: the connector holds
@@ -61,6 +64,7 @@ impl Registry {
             .map(|p| {
                 p.end.record_hwms(binder.sndhwm, binder.rcvhwm);
                 p.end.set_hwms(binder.sndhwm, binder.rcvhwm);
+                p.end.set_farewell(binder.disconnect_msg.clone());
                 p.end.set_routing_id(&binder.routing_id);
                 if let Some(held) = p.held {
                     p.connector.mailbox.send(Command::Attach(held));
@@ -100,6 +104,7 @@ impl Registry {
                 let (mut mine, theirs) = pipe::pair(to_binder, from_binder);
                 mine.record_hwms(connector.sndhwm, connector.rcvhwm);
                 theirs.record_hwms(binder.sndhwm, binder.rcvhwm);
+                theirs.set_farewell(binder.disconnect_msg.clone());
                 mine.set_routing_id(&connector.routing_id);
                 if let Some(alias) = peer_alias {
                     mine.set_peer_alias(alias);

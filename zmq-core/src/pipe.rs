@@ -57,6 +57,9 @@ struct Side {
     /// inproc pipe are sockets, whose limits add up. None for a session's
     /// end, which has no limits of its own.
     hwms: Option<(i32, i32)>,
+    /// What this end's socket receives when the other end closes
+    /// (ZMQ_DISCONNECT_MSG over inproc): the other end writes it last.
+    farewell: Option<Vec<u8>>,
 }
 
 /// The limit of one direction of an inproc pipe: the sender's send HWM
@@ -211,6 +214,16 @@ impl PipeEnd {
     /// limits add up those of both sockets), without applying them.
     pub fn record_hwms(&self, sndhwm: i32, rcvhwm: i32) {
         self.sides[self.side].lock().hwms = Some((sndhwm, rcvhwm));
+    }
+
+    /// What this end's socket is to receive when the peer closes its end.
+    pub fn set_farewell(&self, farewell: Option<Vec<u8>>) {
+        self.sides[self.side].lock().farewell = farewell;
+    }
+
+    /// Whether both ends belong to sockets (inproc), not one to a session.
+    pub fn between_sockets(&self) -> bool {
+        self.sides[self.side].lock().hwms.is_some()
     }
 
     /// Applies new high-water marks of this end's socket to both
@@ -401,8 +414,17 @@ impl PipeEnd {
 
     /// Closes this end. Messages already written stay readable by the peer
     /// unless `discard` (linger 0); messages sent to this end are dropped.
-    pub fn close(self, discard: bool) {
+    pub fn close(mut self, discard: bool) {
         self.sides[self.side].lock().mailbox = None;
+        // The peer's ZMQ_DISCONNECT_MSG goes last, on its own (a message
+        // left unfinished here is dropped, as ever).
+        let farewell = self.sides[self.peer()].lock().farewell.take();
+        if let (false, Some(bytes), Out::Queue(writer)) = (discard, farewell, &mut self.out) {
+            if let Ok(msg) = Msg::from_slice(&bytes) {
+                writer.push(msg);
+                writer.complete();
+            }
+        }
         let wake_reader = match self.out {
             Out::Queue(writer) => writer.close(discard),
             Out::Latest(ref cell) => {

@@ -321,6 +321,70 @@ mod draft_options {
         close_all(ctx, [router, dealer]);
     }
 
+    /// ZMQ_HELLO_MSG and ZMQ_DISCONNECT_MSG: a DEALER greets the ROUTER it
+    /// connects to, the ROUTER greets it back, and the ROUTER hears when
+    /// the DEALER leaves; over every transport.
+    #[test]
+    fn hello_and_disconnect_messages() {
+        for endpoint in [
+            "tcp://127.0.0.1:*",
+            "ipc://@zmq-draft-hello",
+            "inproc://draft-hello",
+        ] {
+            let ctx = Context::new();
+            let router = open(&ctx, ROUTER);
+            router.set_option(options::HELLO_MSG, b"welcome").unwrap();
+            router.set_option(options::DISCONNECT_MSG, b"gone").unwrap();
+            set_int(&router, options::RCVTIMEO, 5000);
+            router.bind(endpoint).unwrap();
+            let dealer = open(&ctx, DEALER);
+            dealer.set_option(options::ROUTING_ID, b"d").unwrap();
+            dealer.set_option(options::HELLO_MSG, b"hi").unwrap();
+            set_int(&dealer, options::RCVTIMEO, 5000);
+            dealer.connect(&last_endpoint(&router)).unwrap();
+            assert_eq!(
+                recv_all(&router, 0).unwrap(),
+                [&b"d"[..], b"hi"],
+                "{endpoint}"
+            );
+            assert_eq!(
+                recv_all(&dealer, 0).unwrap(),
+                [&b"welcome"[..]],
+                "{endpoint}"
+            );
+            dealer.close().unwrap();
+            assert_eq!(
+                recv_all(&router, 0).unwrap(),
+                [&b"d"[..], b"gone"],
+                "{endpoint}"
+            );
+            close_all(ctx, [router]);
+        }
+    }
+
+    #[test]
+    fn hello_only_from_the_types_that_send_it() {
+        const PULL: i32 = 7;
+        const PUSH: i32 = 8;
+        let ctx = Context::new();
+        let pull = open(&ctx, PULL);
+        pull.bind("tcp://127.0.0.1:*").unwrap();
+        let push = open(&ctx, PUSH);
+        // Every type takes the option; a PUSH sends no hello (libzmq).
+        push.set_option(options::HELLO_MSG, b"hi").unwrap();
+        push.connect(&last_endpoint(&pull)).unwrap();
+        send(&push, b"data", 0).unwrap();
+        assert_eq!(recv(&pull, 0).unwrap(), b"data");
+        // Write-only; empty clears.
+        assert_eq!(
+            push.get_option(options::HELLO_MSG, &mut [0u8; 16]),
+            Err(Error::Invalid)
+        );
+        push.set_option(options::HELLO_MSG, b"").unwrap();
+        push.set_option(options::DISCONNECT_MSG, b"").unwrap();
+        close_all(ctx, [push, pull]);
+    }
+
     /// ZMQ_PRIORITY becomes SO_PRIORITY on both ends' tcp sockets.
     #[test]
     fn priority_reaches_the_tcp_sockets() {

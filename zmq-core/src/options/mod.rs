@@ -96,6 +96,8 @@ pub const SOCKS_USERNAME: i32 = 99;
 pub const SOCKS_PASSWORD: i32 = 100;
 pub const ONLY_FIRST_SUBSCRIBE: i32 = 108;
 pub const RECONNECT_STOP: i32 = 109;
+pub const HELLO_MSG: i32 = 110;
+pub const DISCONNECT_MSG: i32 = 111;
 pub const PRIORITY: i32 = 112;
 
 /// ZMQ_ROUTER_NOTIFY flags.

@@ -46,6 +46,11 @@ pub struct Options {
     pub app_metadata: Vec<(String, Vec<u8>)>,
     /// ZMQ_RECONNECT_STOP: when a connecting socket gives up.
     pub reconnect_stop: i32,
+    /// ZMQ_HELLO_MSG: sent to each new peer first.
+    pub hello_msg: Option<Vec<u8>>,
+    /// ZMQ_DISCONNECT_MSG: received when a peer that connected to us
+    /// leaves.
+    pub disconnect_msg: Option<Vec<u8>>,
     /// The mechanism, its credentials and keys, the ZAP domain.
     pub security: Security,
     /// ZMQ_TCP_ACCEPT_FILTER and ZMQ_IPC_FILTER_*: write-only, as in
@@ -71,6 +76,8 @@ impl Default for Options {
             connect_routing_id: None,
             app_metadata: Vec::new(),
             reconnect_stop: 0,
+            hello_msg: None,
+            disconnect_msg: None,
             security: Security::default(),
             accept_filters: AcceptFilters::default(),
         }
@@ -238,6 +245,15 @@ impl Options {
             }
             RECONNECT_STOP => {
                 self.reconnect_stop = int_value(value)?;
+                Ok(true)
+            }
+            // Empty clears (libzmq).
+            HELLO_MSG => {
+                self.hello_msg = (!value.is_empty()).then(|| value.to_vec());
+                Ok(true)
+            }
+            DISCONNECT_MSG => {
+                self.disconnect_msg = (!value.is_empty()).then(|| value.to_vec());
                 Ok(true)
             }
             _ => self.set_security(option, value),

@@ -349,6 +349,14 @@ pub const TABLE: &[Spec] = &[
         .now()
         .every_build(),
     own(RECONNECT_STOP, "RECONNECT_STOP", Type::Int, "0").every_build(),
+    // Every type takes them; ROUTER, REP and DEALER (REQ over inproc) send
+    // the hello, ROUTER and REP receive the farewell.
+    own(HELLO_MSG, "HELLO_MSG", Type::Binary, "none")
+        .write_only()
+        .draft(),
+    own(DISCONNECT_MSG, "DISCONNECT_MSG", Type::Binary, "none")
+        .write_only()
+        .draft(),
     // SO_PRIORITY of tcp sockets (0: left alone).
     int(PRIORITY, "PRIORITY", 0, MAX, 0).draft(),
 ];

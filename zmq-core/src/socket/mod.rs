@@ -69,6 +69,14 @@ impl SocketType {
             _ => return Err(Error::Invalid),
         })
     }
+
+    /// Whether ZMQ_HELLO_MSG goes to this type's peers: ROUTER, REP and
+    /// DEALER, and REQ over inproc (whose sessions have no hello in
+    /// libzmq).
+    fn sends_hello(self, inproc: bool) -> bool {
+        use SocketType::*;
+        matches!(self, Router | Rep | Dealer) || (inproc && self == Req)
+    }
 }
 
 /// Send and receive flags.
@@ -200,7 +208,14 @@ impl Core {
             rcvhwm: self.options.int(options::RCVHWM),
             conflate: self.options.int(options::CONFLATE) != 0,
             routing_id: self.options.routing_id.clone(),
+            disconnect_msg: self.disconnect_msg(),
         }
+    }
+
+    /// ZMQ_DISCONNECT_MSG, if this type receives it (ROUTER and REP).
+    fn disconnect_msg(&self) -> Option<Vec<u8>> {
+        let hears = matches!(self.kind, SocketType::Router | SocketType::Rep);
+        self.options.disconnect_msg.clone().filter(|_| hears)
     }
 
     /// Runs the commands waiting in the mailbox; ETERM once stopped. On
@@ -255,8 +270,17 @@ impl Core {
         self.reap();
     }
 
-    fn attach(&mut self, end: PipeEnd) {
+    fn attach(&mut self, mut end: PipeEnd) {
         end.attach(self.mailbox.clone());
+        // ZMQ_HELLO_MSG: the first message an inproc peer gets (a
+        // session sends its own to a network peer).
+        if end.between_sockets() && self.kind.sends_hello(true) {
+            if let Some(hello) = &self.options.hello_msg {
+                if let Ok(msg) = Msg::from_slice(hello) {
+                    let _ = end.write(msg);
+                }
+            }
+        }
         let id = end.id();
         self.pipes.insert(end);
         if !self.pattern.attach(id, &mut self.pipes) {
@@ -342,6 +366,8 @@ impl Core {
             tcp: o.tcp(),
             reconnect: o.reconnect(),
             notices,
+            hello_msg: o.hello_msg.clone().filter(|_| self.kind.sends_hello(false)),
+            disconnect_msg: self.disconnect_msg(),
             socket_disconnected: self.disconnected.clone(),
             accept_filters: o.accept_filters.clone(),
         }

@@ -44,6 +44,12 @@ pub struct SessionConfig {
     pub reconnect: ReconnectOptions,
     /// Empty messages the socket gets when a peer connects or leaves.
     pub notices: Notices,
+    /// ZMQ_HELLO_MSG, for the types that send it: the first message to
+    /// each peer, on every (re)connection.
+    pub hello_msg: Option<Vec<u8>>,
+    /// ZMQ_DISCONNECT_MSG, for the types that receive it: what the socket
+    /// gets when a peer that connected to it leaves.
+    pub disconnect_msg: Option<Vec<u8>>,
     /// zmq_disconnect was called on the socket (for
     /// ZMQ_RECONNECT_STOP_AFTER_DISCONNECT).
     pub socket_disconnected: Arc<AtomicBool>,

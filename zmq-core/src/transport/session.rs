@@ -630,6 +630,15 @@ impl Session {
         if self.config.notices.connect {
             self.inbound.push_front(Msg::new());
         }
+        // ZMQ_HELLO_MSG: the first message of every connection.
+        if let (Some(hello), Some(engine)) = (
+            &self.config.hello_msg,
+            self.conn.as_mut().and_then(|c| c.engine.as_mut()),
+        ) {
+            if let Ok(msg) = Msg::from_slice(hello) {
+                engine.send(msg);
+            }
+        }
         if let Role::Connecting(c) = &mut self.role {
             // A working connection resets the back-off.
             c.ivl = Duration::from_millis(self.config.reconnect.ivl.max(0) as u64);
@@ -706,6 +715,14 @@ impl Session {
         // ZMQ_STREAM tells of a peer that left (not of one it sent away).
         if was_up && !self.hang_up && self.config.notices.disconnect {
             self.inbound.push_back(Msg::new());
+        }
+        // ZMQ_DISCONNECT_MSG: a peer that connected to us has left.
+        if was_up && matches!(self.role, Role::Accepted(..)) {
+            if let Some(farewell) = &self.config.disconnect_msg {
+                if let Ok(msg) = Msg::from_slice(farewell) {
+                    self.inbound.push_back(msg);
+                }
+            }
         }
         self.hang_up = false;
         self.skip_rest = self.out_more;
