@@ -2,6 +2,10 @@
 # Runs the perf tools against this library and the system libzmq, side by
 # side, and prints medians and ratios (ours / libzmq; for latency lower is
 # better, so the ratio shown is libzmq / ours: above 1 means we are faster).
+# Runs are interleaved (round r runs one library then the other, the first
+# alternating), and every median comes with its spread: the lowest and
+# highest run in brackets, and for the ratio the lowest and highest of the
+# rounds' own ratios.
 #   bash perf/bench.sh [runs]
 # Environment:
 #   BENCH=inproc,proxy,tcp,ipc,curve,instr  sections to run (default: all)
@@ -9,18 +13,17 @@
 #   BENCH_OURS_LIB=build/lib    where "ours" finds libzmq.so.5 (pointing it
 #                               at a directory holding the system library
 #                               shows the whole table with libzmq twice)
-#   BENCH_PIN=1                 0: let the scheduler place tcp/ipc processes
+#   BENCH_PIN=both              unpinned: the headline table only (as users
+#                               run); pinned: the tcp/ipc rows pinned only;
+#                               both: the headline, then a pinned table
 # tcp and ipc rows run local_thr/remote_thr and local_lat/remote_lat as two
 # processes, both on the same library: local_* binds tcp://127.0.0.1:* (or a
 # fresh ipc path in a temporary directory) and prints "endpoint: ..." which
 # remote_* is then given.  A row whose processes fail shows "n/a", with the
-# reason on the next line, and the bench goes on.  With two CPUs or more
-# and taskset available, local_* runs on the first allowed CPU and remote_*
-# on the second: left to the scheduler, the two processes' four threads
-# land differently from run to run and both throughput and latency jump by
-# 2-4x between runs (latency: ~12 us when all share a core, ~33 us across
-# cores, on a 2-core VM); pinned, 5-run medians of libzmq against itself
-# agree within about 10-20%.
+# reason on the next line, and the bench goes on.  Users do not pin
+# threads, so the headline leaves placement to the scheduler; the pinned
+# table (local_* on the first allowed CPU, remote_* on the second, with
+# taskset) shows the same rows with that luck taken out.
 set -eu
 cd "$(dirname "$0")/.."
 runs=${1:-5}
@@ -36,17 +39,35 @@ done
 want() { case " $sections " in *" $1 "*) return 0 ;; esac; return 1; }
 
 # The first two CPUs this script may run on, for pinning local_* and remote_*.
-pin_local=() pin_remote=()
-if [ "${BENCH_PIN:-1}" != 0 ] && command -v taskset >/dev/null 2>&1; then
+pin_mode=${BENCH_PIN:-both}
+case $pin_mode in
+    unpinned|pinned|both) ;;
+    0) pin_mode=unpinned ;;
+    1) pin_mode=pinned ;;
+    *) echo "bench.sh: BENCH_PIN is unpinned, pinned or both" >&2; exit 1 ;;
+esac
+pin_cpus=() pin_local=() pin_remote=()
+if [ "$pin_mode" != unpinned ] && command -v taskset >/dev/null 2>&1; then
     allowed=$(awk '/^Cpus_allowed_list:/ {print $2}' /proc/self/status 2>/dev/null || true)
     set -- $(for part in ${allowed//,/ }; do
                  case $part in *-*) seq "${part%-*}" "${part#*-}" ;; *) echo "$part" ;; esac
              done | head -n 2)
     if [ $# -eq 2 ]; then
-        pin_local=(taskset -c "$1") pin_remote=(taskset -c "$2")
+        pin_cpus=("$1" "$2")
     fi
     set --
 fi
+if [ "$pin_mode" != unpinned ] && [ ${#pin_cpus[@]} -ne 2 ]; then
+    echo "(no two CPUs to pin to, or no taskset: unpinned only)"
+    pin_mode=unpinned
+fi
+pinning() { # on|off
+    if [ "$1" = on ]; then
+        pin_local=(taskset -c "${pin_cpus[0]}") pin_remote=(taskset -c "${pin_cpus[1]}")
+    else
+        pin_local=() pin_remote=()
+    fi
+}
 
 out=build/perf
 mkdir -p "$out/ours" "$out/system"
@@ -68,40 +89,79 @@ ratio() {
     case "$1$2" in *n/a*) printf 'n/a'; return ;; esac
     awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }'
 }
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-cell() { # value unit width: the value right-aligned, then its unit; n/a alone
-    if [ "$1" = n/a ]; then
-        printf '%*s' "$(($3 + ${#2} + 1))" n/a
+
+# Round after round, one run of each library (the first alternating), each
+# a call of `fn which round args...` that prints one value or fails; then a
+# row: "<ours median> [min-max] <libzmq median> [min-max] <ratio> [min-max]",
+# the ratio ours/libzmq (libzmq/ours with invert=1, for latencies) from the
+# medians, its spread from each round's own ratio. Failed runs are left out;
+# a side with none shows n/a.
+interleaved() { # invert unit fn args...
+    local invert=$1 unit=$2 fn=$3 r which value
+    shift 3
+    for r in $(seq "$runs"); do
+        for which in $(if [ $((r % 2)) = 1 ]; then echo ours system; else echo system ours; fi); do
+            value=$("$fn" "$which" "$r" "$@") || value=n/a
+            echo "$r $which ${value:-n/a}"
+        done
+    done | awk -v invert="$invert" -v unit="$unit" '
+        function med(a, n,    i, j, t) {
+            for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+            return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+        }
+        function num(v) { return (v >= 1e6) ? sprintf("%.2fM", v / 1e6) : (v >= 1e4) ? sprintf("%.0fk", v / 1e3) : sprintf("%.1f", v) }
+        function side(a, n,    m, lo, hi, i) {
+            if (n == 0) return sprintf("%27s", "n/a")
+            lo = a[1]; hi = a[1]
+            for (i = 2; i <= n; i++) { if (a[i] < lo) lo = a[i]; if (a[i] > hi) hi = a[i] }
+            m = med(a, n)
+            return sprintf("%8s %-5s [%s-%s]", num(m), unit, num(lo), num(hi))
+        }
+        { if ($1 > rounds) rounds = $1 }
+        $3 != "n/a" { v[$1, $2] = $3; if ($2 == "ours") o[++no] = $3; else s[++ns] = $3 }
+        END {
+            printf "%s  %s", side(o, no), side(s, ns)
+            if (no == 0 || ns == 0) { printf "  %5s\n", "n/a"; exit }
+            mo = med(o, no); ms = med(s, ns)
+            for (r = 1; r <= rounds; r++) {
+                if (!((r, "ours") in v) || !((r, "system") in v)) continue
+                q = invert ? v[r, "system"] / v[r, "ours"] : v[r, "ours"] / v[r, "system"]
+                if (nq++ == 0 || q < qlo) qlo = q
+                if (nq == 1 || q > qhi) qhi = q
+            }
+            printf "  %5.2f [%.2f-%.2f]\n", invert ? ms / mo : mo / ms, qlo, qhi
+        }'
+}
+
+one_tool() { # which round tool size count field
+    local which=$1 tool=$3 size=$4 count=$5 field=$6 line
+    if [ "$which" = ours ]; then
+        line=$(LD_LIBRARY_PATH=$ours_lib "$out/ours/$tool" "$size" "$count")
     else
-        printf '%*s %s' "$3" "$1" "$2"
-    fi
+        line=$("$out/system/$tool" "$size" "$count")
+    fi || return 1
+    printf '%s\n' "$line" | awk -v f="$field" -F': ' '$0 ~ f {split($2, v, " "); print v[1]}'
 }
 
-measure() { # which tool size count field
-    for _ in $(seq "$runs"); do
-        if [ "$1" = ours ]; then
-            LD_LIBRARY_PATH=$ours_lib "$out/ours/$2" "$3" "$4"
-        else
-            "$out/system/$2" "$3" "$4"
-        fi | awk -v f="$5" -F': ' '$0 ~ f {split($2, v, " "); print v[1]}'
-    done | median
+header() {
+    printf '%-12s %6s  %-27s  %-27s  %s\n' test size "ours [spread]" "libzmq [spread]" "ratio [spread]"
 }
+row() { printf '%-12s %6s  ' "$1" "$2"; }
 
-printf '%-12s %8s %16s %16s %8s\n' test size ours libzmq ratio
+echo "$runs interleaved runs per row; medians, [lowest-highest]; ratio above 1: ours faster"
+echo
+echo "== unpinned (headline)"
+header
 
 if want inproc; then
     for size in 8 64 1024 65536; do
         count=2000000
         [ "$size" -ge 1024 ] && count=500000
         [ "$size" -ge 65536 ] && count=50000
-        a=$(measure ours inproc_thr "$size" "$count" 'msg/s')
-        b=$(measure system inproc_thr "$size" "$count" 'msg/s')
-        printf '%-12s %8s %12s msg/s %10s msg/s %8s\n' inproc_thr "$size" "$a" "$b" "$(ratio "$a" "$b")"
+        row inproc_thr "$size"; interleaved 0 msg/s one_tool inproc_thr "$size" "$count" 'msg/s'
     done
     for size in 8 64 1024; do
-        a=$(measure ours inproc_lat "$size" 100000 'latency')
-        b=$(measure system inproc_lat "$size" 100000 'latency')
-        printf '%-12s %8s %13s us %13s us %8s\n' inproc_lat "$size" "$a" "$b" "$(ratio "$b" "$a")"
+        row inproc_lat "$size"; interleaved 1 us one_tool inproc_lat "$size" 100000 'latency'
     done
 fi
 
@@ -110,9 +170,7 @@ if want proxy; then
     for size in 8 64 1024; do
         count=1000000
         [ "$size" -ge 1024 ] && count=500000
-        a=$(measure ours proxy_thr "$size" "$count" 'msg/s')
-        b=$(measure system proxy_thr "$size" "$count" 'msg/s')
-        printf '%-12s %8s %12s msg/s %10s msg/s %8s\n' proxy_thr "$size" "$a" "$b" "$(ratio "$a" "$b")"
+        row proxy_thr "$size"; interleaved 0 msg/s one_tool proxy_thr "$size" "$count" 'msg/s'
     done
 fi
 
@@ -191,17 +249,8 @@ pair_once() { # which kind transport size count run field
     printf '%s\n' "$value"
 }
 
-measure_pair() { # which kind transport size count field: median, or n/a
-    local run results=
-    rm -f "$tmp/reason.$1"
-    for run in $(seq "$runs"); do
-        if ! results="$results$(pair_once "$1" "$2" "$3" "$4" "$5" "$run" "$6")
-"; then
-            echo n/a
-            return
-        fi
-    done
-    printf '%s' "$results" | median
+pair_value() { # which round kind transport size count field
+    pair_once "$1" "$3" "$4" "$5" "$6" "$2" "$7"
 }
 
 reasons() { # after a row: why a side failed, if one did
@@ -214,45 +263,51 @@ reasons() { # after a row: why a side failed, if one did
     done
 }
 
-for transport in tcp ipc; do
-    want "$transport" || continue
-    for size in 8 64 1024 65536; do
-        count=1000000
-        [ "$size" -ge 64 ] && count=500000
-        [ "$size" -ge 1024 ] && count=200000
-        [ "$size" -ge 65536 ] && count=10000
-        a=$(measure_pair ours thr "$transport" "$size" "$count" 'msg/s')
-        b=$(measure_pair system thr "$transport" "$size" "$count" 'msg/s')
-        printf '%-12s %8s %s %s %8s\n' "${transport}_thr" "$size" \
-            "$(cell "$a" msg/s 12)" "$(cell "$b" msg/s 10)" "$(ratio "$a" "$b")"
-        reasons
+network_rows() {
+    for transport in tcp ipc; do
+        want "$transport" || continue
+        for size in 8 64 1024 65536; do
+            count=1000000
+            [ "$size" -ge 64 ] && count=500000
+            [ "$size" -ge 1024 ] && count=200000
+            [ "$size" -ge 65536 ] && count=10000
+            row "${transport}_thr" "$size"
+            interleaved 0 msg/s pair_value thr "$transport" "$size" "$count" 'msg/s'
+            reasons
+        done
+        for size in 8 64 1024 65536; do
+            row "${transport}_lat" "$size"
+            interleaved 1 us pair_value lat "$transport" "$size" 5000 'latency'
+            reasons
+        done
     done
-    for size in 8 64 1024 65536; do
-        a=$(measure_pair ours lat "$transport" "$size" 5000 'latency')
-        b=$(measure_pair system lat "$transport" "$size" 5000 'latency')
-        printf '%-12s %8s %s %s %8s\n' "${transport}_lat" "$size" \
-            "$(cell "$a" us 13)" "$(cell "$b" us 13)" "$(ratio "$b" "$a")"
-        reasons
-    done
-done
 
-# CURVE over tcp: every frame boxed and unboxed on each side.
-if want curve; then
-    curve=1
-    for size in 64 1024; do
-        count=200000
-        a=$(measure_pair ours thr tcp "$size" "$count" 'msg/s')
-        b=$(measure_pair system thr tcp "$size" "$count" 'msg/s')
-        printf '%-12s %8s %s %s %8s\n' curve_thr "$size" \
-            "$(cell "$a" msg/s 12)" "$(cell "$b" msg/s 10)" "$(ratio "$a" "$b")"
+    # CURVE over tcp: every frame boxed and unboxed on each side.
+    if want curve; then
+        curve=1
+        for size in 64 1024; do
+            row curve_thr "$size"
+            interleaved 0 msg/s pair_value thr tcp "$size" 200000 'msg/s'
+            reasons
+        done
+        row curve_lat 64
+        interleaved 1 us pair_value lat tcp 64 5000 'latency'
         reasons
-    done
-    a=$(measure_pair ours lat tcp 64 5000 'latency')
-    b=$(measure_pair system lat tcp 64 5000 'latency')
-    printf '%-12s %8s %s %s %8s\n' curve_lat 64 \
-        "$(cell "$a" us 13)" "$(cell "$b" us 13)" "$(ratio "$b" "$a")"
-    reasons
-    curve=0
+        curve=0
+    fi
+}
+
+if [ "$pin_mode" != pinned ]; then
+    pinning off
+    network_rows
+fi
+if [ "$pin_mode" != unpinned ] && { want tcp || want ipc || want curve; }; then
+    echo
+    echo "== pinned (local_* on CPU ${pin_cpus[0]}, remote_* on CPU ${pin_cpus[1]})"
+    header
+    pinning on
+    network_rows
+    pinning off
 fi
 
 # Instructions per message counted by callgrind: repeatable whatever else
