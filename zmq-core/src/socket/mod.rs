@@ -148,7 +148,8 @@ enum Transport {
 /// An endpoint split into transport and address.
 fn parse_endpoint(endpoint: &str) -> Result<(Transport, &str)> {
     let (transport, address) = endpoint.split_once("://").ok_or(Error::Invalid)?;
-    if address.is_empty() {
+    // No transport named, or nothing after it: malformed (libzmq).
+    if transport.is_empty() || address.is_empty() {
         return Err(Error::Invalid);
     }
     match transport {
