@@ -172,6 +172,10 @@ static const struct option_info options[MAX_OPTION + 1] = {
     [110] = {"HELLO_MSG(draft)", OTHER},
     [111] = {"DISCONNECT_MSG(draft)", OTHER},
     [112] = {"PRIORITY(draft)", INT},
+    [113] = {"BUSY_POLL(draft)", INT},
+    [114] = {"HICCUP_MSG(draft)", OTHER},
+    [115] = {"XSUB_VERBOSE_UNSUBSCRIBE(draft)", INT},
+    [116] = {"TOPICS_COUNT(draft)", INT},
 };
 
 static const char *const type_names[] = {

@@ -385,6 +385,27 @@ mod draft_options {
         close_all(ctx, [push, pull]);
     }
 
+    /// ZMQ_HICCUP_MSG: a DEALER hears that its connection was lost.
+    #[test]
+    fn hiccup_message_when_a_connection_is_lost() {
+        let ctx = Context::new();
+        let router = open(&ctx, ROUTER);
+        router.bind("tcp://127.0.0.1:*").unwrap();
+        let dealer = open(&ctx, DEALER);
+        dealer.set_option(options::HICCUP_MSG, b"lost").unwrap();
+        set_int(&dealer, options::RCVTIMEO, 5000);
+        dealer.connect(&last_endpoint(&router)).unwrap();
+        send(&dealer, b"ping", 0).unwrap();
+        assert_eq!(recv_all(&router, 0).unwrap()[1], b"ping");
+        router.close().unwrap();
+        assert_eq!(recv(&dealer, 0).unwrap(), b"lost");
+        assert_eq!(
+            dealer.get_option(options::HICCUP_MSG, &mut [0u8; 8]),
+            Err(Error::Invalid)
+        );
+        close_all(ctx, [dealer]);
+    }
+
     /// ZMQ_PRIORITY becomes SO_PRIORITY on both ends' tcp sockets.
     #[test]
     fn priority_reaches_the_tcp_sockets() {

@@ -99,6 +99,9 @@ pub const RECONNECT_STOP: i32 = 109;
 pub const HELLO_MSG: i32 = 110;
 pub const DISCONNECT_MSG: i32 = 111;
 pub const PRIORITY: i32 = 112;
+pub const HICCUP_MSG: i32 = 114;
+pub const XSUB_VERBOSE_UNSUBSCRIBE: i32 = 115;
+pub const TOPICS_COUNT: i32 = 116;
 
 /// ZMQ_ROUTER_NOTIFY flags.
 pub const NOTIFY_CONNECT: i32 = 1;

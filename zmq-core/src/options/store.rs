@@ -51,6 +51,8 @@ pub struct Options {
     /// ZMQ_DISCONNECT_MSG: received when a peer that connected to us
     /// leaves.
     pub disconnect_msg: Option<Vec<u8>>,
+    /// ZMQ_HICCUP_MSG: received when a connection we made is lost.
+    pub hiccup_msg: Option<Vec<u8>>,
     /// The mechanism, its credentials and keys, the ZAP domain.
     pub security: Security,
     /// ZMQ_TCP_ACCEPT_FILTER and ZMQ_IPC_FILTER_*: write-only, as in
@@ -78,6 +80,7 @@ impl Default for Options {
             reconnect_stop: 0,
             hello_msg: None,
             disconnect_msg: None,
+            hiccup_msg: None,
             security: Security::default(),
             accept_filters: AcceptFilters::default(),
         }
@@ -254,6 +257,10 @@ impl Options {
             }
             DISCONNECT_MSG => {
                 self.disconnect_msg = (!value.is_empty()).then(|| value.to_vec());
+                Ok(true)
+            }
+            HICCUP_MSG => {
+                self.hiccup_msg = (!value.is_empty()).then(|| value.to_vec());
                 Ok(true)
             }
             _ => self.set_security(option, value),

@@ -359,6 +359,24 @@ pub const TABLE: &[Spec] = &[
         .draft(),
     // SO_PRIORITY of tcp sockets (0: left alone).
     int(PRIORITY, "PRIORITY", 0, MAX, 0).draft(),
+    // Every type takes it; DEALER and REQ receive it.
+    own(HICCUP_MSG, "HICCUP_MSG", Type::Binary, "none")
+        .write_only()
+        .draft(),
+    own(
+        XSUB_VERBOSE_UNSUBSCRIBE,
+        "XSUB_VERBOSE_UNSUBSCRIBE",
+        Type::Int,
+        "0",
+    )
+    .sockets(Sockets::of(&[XSUB]))
+    .write_only()
+    .now()
+    .draft(),
+    // Read on PUB, XPUB, SUB and XSUB (libzmq 4.3.5 answers in every build).
+    own(TOPICS_COUNT, "TOPICS_COUNT", Type::Int, "0")
+        .read_only()
+        .every_build(),
 ];
 
 /// The row of an option this build knows.

@@ -369,6 +369,10 @@ impl Core {
             notices,
             hello_msg: o.hello_msg.clone().filter(|_| self.kind.sends_hello(false)),
             disconnect_msg: self.disconnect_msg(),
+            hiccup_msg: o
+                .hiccup_msg
+                .clone()
+                .filter(|_| matches!(self.kind, SocketType::Dealer | SocketType::Req)),
             socket_disconnected: self.disconnected.clone(),
             accept_filters: o.accept_filters.clone(),
         }

@@ -11,9 +11,9 @@
 use std::collections::VecDeque;
 
 use super::options::{
-    bool_option, int_value, put_int, INVERT_MATCHING, ONLY_FIRST_SUBSCRIBE, SUBSCRIBE, UNSUBSCRIBE,
-    XPUB_MANUAL, XPUB_MANUAL_LAST_VALUE, XPUB_NODROP, XPUB_VERBOSE, XPUB_VERBOSER,
-    XPUB_WELCOME_MSG,
+    bool_option, int_value, put_int, INVERT_MATCHING, ONLY_FIRST_SUBSCRIBE, SUBSCRIBE,
+    TOPICS_COUNT, UNSUBSCRIBE, XPUB_MANUAL, XPUB_MANUAL_LAST_VALUE, XPUB_NODROP, XPUB_VERBOSE,
+    XPUB_VERBOSER, XPUB_WELCOME_MSG, XSUB_VERBOSE_UNSUBSCRIBE,
 };
 use super::{FairQueue, Pattern, Pipes};
 use crate::error::{Error, Result};
@@ -411,9 +411,16 @@ impl Pattern for PubSocket {
     fn get_option(&self, option: i32, out: &mut [u8]) -> Result<Option<usize>> {
         match option {
             INVERT_MATCHING => put_int(out, i32::from(self.0.invert)).map(Some),
+            // Distinct topics subscribed (under ZMQ_XPUB_MANUAL: applied).
+            TOPICS_COUNT => put_int(out, count(self.0.subscriptions.len())).map(Some),
             _ => Ok(None),
         }
     }
+}
+
+/// A count as ZMQ_TOPICS_COUNT's int.
+fn count(n: usize) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
 }
 
 /// The subscribing side, shared by SUB and XSUB.
@@ -432,6 +439,9 @@ struct Subscriber {
     /// Frames have gone upstream and their message is not finished.
     more_out: bool,
     upstream_frames: UpstreamFrames,
+    /// ZMQ_XSUB_VERBOSE_UNSUBSCRIBE: every cancel goes upstream, even of
+    /// a topic still (or never) subscribed here.
+    verbose_unsubscribe: bool,
 }
 
 impl Subscriber {
@@ -492,7 +502,9 @@ impl Subscriber {
             // goes; an unneeded one is dropped, unless it ends a message
             // already on its way (dropping it would leave that unfinished).
             Upstream::Cancel(topic) => {
-                self.subscriptions.remove(topic) || (self.more_out && !frame.more())
+                self.subscriptions.remove(topic)
+                    || self.verbose_unsubscribe
+                    || (self.more_out && !frame.more())
             }
             Upstream::Other => true,
         };
@@ -617,6 +629,11 @@ impl Pattern for SubSocket {
                 self.0.upstream_frames.only_first = bool_option(value)?;
                 return Ok(true);
             }
+            // Any int, as libzmq takes it.
+            XSUB_VERBOSE_UNSUBSCRIBE if self.0.xsub => {
+                self.0.verbose_unsubscribe = int_value(value)? != 0;
+                return Ok(true);
+            }
             SUBSCRIBE if !self.0.xsub => SUBSCRIBE_BYTE,
             UNSUBSCRIBE if !self.0.xsub => CANCEL_BYTE,
             _ => return Ok(false),
@@ -629,6 +646,8 @@ impl Pattern for SubSocket {
     fn get_option(&self, option: i32, out: &mut [u8]) -> Result<Option<usize>> {
         match option {
             INVERT_MATCHING => put_int(out, i32::from(self.0.invert)).map(Some),
+            // Distinct topics subscribed here.
+            TOPICS_COUNT => put_int(out, count(self.0.subscriptions.len())).map(Some),
             _ => Ok(None),
         }
     }
@@ -1058,6 +1077,38 @@ mod tests {
         // SUB takes no such option.
         let mut sub = sub_with_topics(&[]);
         assert_eq!(sub.set(ONLY_FIRST_SUBSCRIBE, &int(1)), Ok(false));
+    }
+
+    #[test]
+    fn topics_count_counts_distinct_topics() {
+        let mut rig = xpub_with(&[]);
+        assert_eq!(rig.get_int(TOPICS_COUNT), Ok(Some(0)));
+        let _a = rig.plug(0, &[b"\x01a", b"\x01b"]);
+        let _b = rig.plug(0, &[b"\x01a"]);
+        assert_eq!(rig.get_int(TOPICS_COUNT), Ok(Some(2)));
+        let mut sub = sub_with_topics(&[b"x", b"y", b"x"]);
+        assert_eq!(sub.get_int(TOPICS_COUNT), Ok(Some(2)));
+        sub.set(UNSUBSCRIBE, b"y").unwrap();
+        assert_eq!(sub.get_int(TOPICS_COUNT), Ok(Some(1)));
+    }
+
+    #[test]
+    fn xsub_verbose_unsubscribe_sends_every_cancel() {
+        let mut rig = Rig::new(SubSocket::xsub());
+        let mut p = rig.plug(0, &[]);
+        rig.send(b"\x01a", false).unwrap();
+        rig.send(b"\x01a", false).unwrap();
+        // Still subscribed once: the cancel stays here by default...
+        rig.send(b"\x00a", false).unwrap();
+        rig.send(b"\x00never", false).unwrap();
+        assert_eq!(p.bodies(), [&b"\x01a"[..], b"\x01a"]);
+        // ...and goes up with the option.
+        assert_eq!(rig.set(XSUB_VERBOSE_UNSUBSCRIBE, &int(1)), Ok(true));
+        rig.send(b"\x00never", false).unwrap();
+        rig.send(b"\x00a", false).unwrap();
+        assert_eq!(p.bodies(), [&b"\x00never"[..], b"\x00a"]);
+        let mut sub = sub_with_topics(&[]);
+        assert_eq!(sub.set(XSUB_VERBOSE_UNSUBSCRIBE, &int(1)), Ok(false));
     }
 
     #[test]

@@ -50,6 +50,9 @@ pub struct SessionConfig {
     /// ZMQ_DISCONNECT_MSG, for the types that receive it: what the socket
     /// gets when a peer that connected to it leaves.
     pub disconnect_msg: Option<Vec<u8>>,
+    /// ZMQ_HICCUP_MSG, for the types that receive it: what the socket gets
+    /// when a connection it made is lost (before it reconnects).
+    pub hiccup_msg: Option<Vec<u8>>,
     /// zmq_disconnect was called on the socket (for
     /// ZMQ_RECONNECT_STOP_AFTER_DISCONNECT).
     pub socket_disconnected: Arc<AtomicBool>,

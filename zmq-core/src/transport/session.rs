@@ -716,12 +716,15 @@ impl Session {
         if was_up && !self.hang_up && self.config.notices.disconnect {
             self.inbound.push_back(Msg::new());
         }
-        // ZMQ_DISCONNECT_MSG: a peer that connected to us has left.
-        if was_up && matches!(self.role, Role::Accepted(..)) {
-            if let Some(farewell) = &self.config.disconnect_msg {
-                if let Ok(msg) = Msg::from_slice(farewell) {
-                    self.inbound.push_back(msg);
-                }
+        // ZMQ_DISCONNECT_MSG: a peer that connected to us has left;
+        // ZMQ_HICCUP_MSG: a connection we made is lost.
+        let news = match self.role {
+            Role::Accepted(..) => &self.config.disconnect_msg,
+            Role::Connecting(_) => &self.config.hiccup_msg,
+        };
+        if let (true, Some(news)) = (was_up, news) {
+            if let Ok(msg) = Msg::from_slice(news) {
+                self.inbound.push_back(msg);
             }
         }
         self.hang_up = false;
