@@ -350,6 +350,9 @@ impl Reader {
     #[inline(always)]
     fn pop_inner(&mut self) -> (Read, bool) {
         let (shared, state) = self.parts();
+        // A report that finds the writer asleep owes it a wake-up, whatever
+        // happens next (even if new frames arrive before this side sleeps).
+        let mut wake_writer = false;
         if state.frames == state.visible {
             let published = &shared.published.0;
             let mut seen = published.load(Ordering::Acquire);
@@ -366,7 +369,7 @@ impl Reader {
                 }
                 // Nothing new: report progress (a full writer may wait for
                 // it) and sleep until the next publication.
-                let wake_writer = Self::report(shared, state);
+                wake_writer |= Self::report(shared, state);
                 match published.compare_exchange(
                     seen,
                     seen | ASLEEP,
@@ -397,11 +400,10 @@ impl Reader {
         let msg = unsafe { (*(*state.head).slots[state.index].get()).assume_init_read() };
         state.index += 1;
         state.frames += 1;
-        let mut wake_writer = false;
         if !msg.more() {
             state.messages += 1;
             if state.messages - state.reported >= shared.report_step() {
-                wake_writer = Self::report(shared, state);
+                wake_writer |= Self::report(shared, state);
             }
         }
         (Read::Msg(msg), wake_writer)
@@ -545,6 +547,89 @@ mod tests {
         drop(w);
         drop(r);
         assert_eq!(DROPS.load(Ordering::SeqCst), CHUNK * 2 + 3);
+    }
+
+    /// A wake-up permit: `give` lets the next (or a pending) `take`
+    /// return. The taker waits hot (yielding), so that both sides run at
+    /// full speed and races have their chance.
+    #[derive(Default)]
+    struct Permit(std::sync::atomic::AtomicBool);
+
+    impl Permit {
+        fn give(&self) {
+            self.0.store(true, Ordering::Release);
+        }
+
+        /// False if no permit came within 5 s: a lost wake-up.
+        fn take(&self) -> bool {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+            while !self.0.swap(false, Ordering::AcqRel) {
+                if std::time::Instant::now() > deadline {
+                    return false;
+                }
+                std::thread::yield_now();
+            }
+            true
+        }
+    }
+
+    /// Both sides sleep when they must and wake only when the other says
+    /// so (as sockets and sessions do), with a queue so small that the
+    /// writer fills it constantly: a wake-up lost in a race shows as a
+    /// side that sleeps forever. (A reader that reported room while the
+    /// writer published used to drop the writer's wake-up.)
+    #[test]
+    fn sleeping_sides_never_miss_a_wake_up() {
+        for hwm in [1, 2, 3, 8] {
+            let (mut w, mut r) = channel(hwm);
+            const N: u64 = 200_000;
+            let wake_writer = Arc::new(Permit::default());
+            let wake_reader = Arc::new(Permit::default());
+            let (writer_permit, reader_permit) = (wake_writer.clone(), wake_reader.clone());
+            let writer = std::thread::spawn(move || {
+                let mut i = 0u64;
+                while i < N {
+                    match w.check() {
+                        Ok(()) => {
+                            w.push(frame(&i.to_le_bytes(), false));
+                            if w.publish() {
+                                reader_permit.give();
+                            }
+                            i += 1;
+                        }
+                        Err(Blocked::Full) => {
+                            assert!(writer_permit.take(), "writer never woken at {i}, hwm {hwm}")
+                        }
+                        Err(Blocked::Gone) => panic!("reader left"),
+                    }
+                }
+                if w.close(false) {
+                    reader_permit.give();
+                }
+            });
+            let mut expected = 0u64;
+            loop {
+                let read = r.pop();
+                if r.take_wake_writer() {
+                    wake_writer.give();
+                }
+                match read {
+                    Read::Msg(m) => {
+                        assert_eq!(m.as_slice(), expected.to_le_bytes());
+                        expected += 1;
+                    }
+                    Read::Empty => {
+                        assert!(
+                            wake_reader.take(),
+                            "reader never woken at {expected}, hwm {hwm}"
+                        )
+                    }
+                    Read::Closed => break,
+                }
+            }
+            writer.join().unwrap();
+            assert_eq!(expected, N);
+        }
     }
 
     #[test]
