@@ -406,6 +406,46 @@ mod draft_options {
         close_all(ctx, [dealer]);
     }
 
+    /// ZMQ_IN_BATCH_SIZE bounds each read: a STREAM socket, which gets
+    /// what each read brings as a message, shows it.
+    #[test]
+    fn in_batch_size_bounds_each_read() {
+        const STREAM: i32 = 11;
+        let ctx = Context::new();
+        let stream = open(&ctx, STREAM);
+        assert_eq!(get_int(&stream, options::IN_BATCH_SIZE), 65536);
+        assert_eq!(get_int(&stream, options::OUT_BATCH_SIZE), 262_144);
+        for bad in [0, -1] {
+            assert_eq!(
+                stream.set_option(options::IN_BATCH_SIZE, &i32::to_ne_bytes(bad)),
+                Err(Error::Invalid)
+            );
+        }
+        set_int(&stream, options::IN_BATCH_SIZE, 4);
+        set_int(&stream, options::OUT_BATCH_SIZE, 1);
+        set_int(&stream, options::RCVTIMEO, 5000);
+        stream.bind("tcp://127.0.0.1:*").unwrap();
+        let mut peer = std::net::TcpStream::connect(("127.0.0.1", bound_port(&stream))).unwrap();
+        let hello = recv_all(&stream, 0).unwrap();
+        assert!(hello[1].is_empty(), "the connection is announced first");
+        peer.write_all(b"0123456789").unwrap();
+        let mut got = Vec::new();
+        while got.len() < 10 {
+            let frames = recv_all(&stream, 0).unwrap();
+            assert!(frames[1].len() <= 4, "a read of {} bytes", frames[1].len());
+            got.extend_from_slice(&frames[1]);
+        }
+        assert_eq!(got, b"0123456789");
+        // An output batch of one byte still sends whole messages.
+        let mut id = zmq_core::Msg::from_slice(&hello[0]).unwrap();
+        stream.send(&mut id, zmq_core::socket::SNDMORE).unwrap();
+        send(&stream, &[7u8; 100_000], 0).unwrap();
+        let mut back = vec![0u8; 100_000];
+        std::io::Read::read_exact(&mut peer, &mut back).unwrap();
+        assert!(back.iter().all(|&b| b == 7));
+        close_all(ctx, [stream]);
+    }
+
     /// ZMQ_PRIORITY becomes SO_PRIORITY on both ends' tcp sockets.
     #[test]
     fn priority_reaches_the_tcp_sockets() {

@@ -17,6 +17,11 @@ pub struct FlowOptions {
     pub conflate: bool,
     /// ZMQ_IMMEDIATE: no queue before a connection is made.
     pub immediate: bool,
+    /// ZMQ_IN_BATCH_SIZE: bytes read from the connection at a time.
+    pub in_batch: usize,
+    /// ZMQ_OUT_BATCH_SIZE: bytes of output held before the session stops
+    /// taking messages from the pipe.
+    pub out_batch: usize,
 }
 
 /// Settings of a tcp socket (the buffers of an ipc one too).
@@ -56,6 +61,10 @@ impl Options {
             rcvhwm: self.int(RCVHWM),
             conflate: self.int(CONFLATE) != 0,
             immediate: self.int(IMMEDIATE) != 0,
+            in_batch: usize::try_from(self.int(IN_BATCH_SIZE)).unwrap_or(1).max(1),
+            out_batch: usize::try_from(self.int(OUT_BATCH_SIZE))
+                .unwrap_or(1)
+                .max(1),
         }
     }
 

@@ -26,11 +26,11 @@ use crate::pipe::{self, Flow, PipeEnd, Read as PipeRead, WriteError};
 use crate::zmtp::engine::{Engine, EngineError, PeerInfo};
 use crate::zmtp::mechanism::{zap, Failure};
 
-/// Output the engine may hold before the session stops pulling messages
-/// from the pipe (the rest wait there, under the HWM).
-const OUTPUT_BATCH: usize = 256 * 1024;
 /// Frames at least this large are read straight into their message.
 const DIRECT_READ_MIN: usize = 8 * 1024;
+/// The most read from a connection at a time, whatever ZMQ_IN_BATCH_SIZE
+/// asks.
+const MAX_READ: usize = 4 * 1024 * 1024;
 
 /// Where a connecting session connects to.
 #[derive(Clone, Debug)]
@@ -389,9 +389,17 @@ impl Session {
         let Some(engine) = &mut conn.engine else {
             return Ok(false);
         };
+        // ZMQ_IN_BATCH_SIZE: the most read at a time (up to MAX_READ,
+        // so that no setting makes a buffer of gigabytes).
+        let batch = self.config.flow.in_batch.min(MAX_READ);
+        if cx.read_buf.len() < batch {
+            cx.read_buf.resize(batch, 0);
+        }
         let mut any = false;
         while !conn.read_blocked && self.inbound.is_empty() {
             let result = match engine.body_target() {
+                // A large body goes straight into its message, whatever the
+                // batch (as libzmq's decoder reads one).
                 Some(target) if target.len() >= DIRECT_READ_MIN => match conn.stream.read(target) {
                     Ok(0) => return Err(()),
                     Ok(n) => engine.commit(n, now, &mut self.inbound).map(|()| n),
@@ -399,7 +407,7 @@ impl Session {
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                     Err(_) => break,
                 },
-                _ => match conn.stream.read(&mut cx.read_buf) {
+                _ => match conn.stream.read(&mut cx.read_buf[..batch]) {
                     Ok(0) => return Err(()),
                     Ok(n) => engine
                         .input(&cx.read_buf[..n], now, &mut self.inbound)
@@ -560,7 +568,9 @@ impl Session {
             return false;
         }
         let mut any = false;
-        while engine.output_len() < OUTPUT_BATCH {
+        // Output the engine may hold before the session stops pulling
+        // messages (the rest wait in the pipe, under the HWM).
+        while engine.output_len() < self.config.flow.out_batch {
             match pipe.read() {
                 PipeRead::Msg(msg) => {
                     any = true;
