@@ -19,9 +19,6 @@ pub struct FlowOptions {
     pub immediate: bool,
     /// ZMQ_IN_BATCH_SIZE: bytes read from the connection at a time.
     pub in_batch: usize,
-    /// ZMQ_OUT_BATCH_SIZE: bytes of output held before the session stops
-    /// taking messages from the pipe.
-    pub out_batch: usize,
 }
 
 /// Settings of a tcp socket (the buffers of an ipc one too).
@@ -62,9 +59,6 @@ impl Options {
             conflate: self.int(CONFLATE) != 0,
             immediate: self.int(IMMEDIATE) != 0,
             in_batch: usize::try_from(self.int(IN_BATCH_SIZE)).unwrap_or(1).max(1),
-            out_batch: usize::try_from(self.int(OUT_BATCH_SIZE))
-                .unwrap_or(1)
-                .max(1),
         }
     }
 

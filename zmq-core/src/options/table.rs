@@ -343,11 +343,9 @@ pub const TABLE: &[Spec] = &[
     .every_build(),
     bytes(SOCKS_USERNAME, "SOCKS_USERNAME", 255).every_build(),
     bytes(SOCKS_PASSWORD, "SOCKS_PASSWORD", 255).every_build(),
-    // Bytes read from a connection at a time, and held for writing before
-    // the session stops taking messages (libzmq's default is 8192 for
-    // both; ours are larger: docs/differences.md).
+    // Bytes read from a connection at a time (libzmq's default is 8192;
+    // ours is larger: docs/differences.md).
     int(IN_BATCH_SIZE, "IN_BATCH_SIZE", 1, MAX, 65_536).draft(),
-    int(OUT_BATCH_SIZE, "OUT_BATCH_SIZE", 1, MAX, 262_144).draft(),
     own(ONLY_FIRST_SUBSCRIBE, "ONLY_FIRST_SUBSCRIBE", Type::Int, "0")
         .sockets(Sockets::of(&[PUB, XPUB, XSUB]))
         .write_only()

@@ -77,6 +77,16 @@ impl SocketType {
         use SocketType::*;
         matches!(self, Router | Rep | Dealer) || (inproc && self == Req)
     }
+
+    /// Whether ZMQ_DISCONNECT_MSG reaches this type (ROUTER and REP).
+    fn hears_disconnect(self) -> bool {
+        matches!(self, SocketType::Router | SocketType::Rep)
+    }
+
+    /// Whether ZMQ_HICCUP_MSG reaches this type (DEALER and REQ).
+    fn hears_hiccup(self) -> bool {
+        matches!(self, SocketType::Dealer | SocketType::Req)
+    }
 }
 
 /// Send and receive flags.
@@ -213,9 +223,9 @@ impl Core {
         }
     }
 
-    /// ZMQ_DISCONNECT_MSG, if this type receives it (ROUTER and REP).
+    /// ZMQ_DISCONNECT_MSG, if this type receives it.
     fn disconnect_msg(&self) -> Option<Vec<u8>> {
-        let hears = matches!(self.kind, SocketType::Router | SocketType::Rep);
+        let hears = self.kind.hears_disconnect();
         self.options.disconnect_msg.clone().filter(|_| hears)
     }
 
@@ -369,10 +379,7 @@ impl Core {
             notices,
             hello_msg: o.hello_msg.clone().filter(|_| self.kind.sends_hello(false)),
             disconnect_msg: self.disconnect_msg(),
-            hiccup_msg: o
-                .hiccup_msg
-                .clone()
-                .filter(|_| matches!(self.kind, SocketType::Dealer | SocketType::Req)),
+            hiccup_msg: o.hiccup_msg.clone().filter(|_| self.kind.hears_hiccup()),
             socket_disconnected: self.disconnected.clone(),
             accept_filters: o.accept_filters.clone(),
         }

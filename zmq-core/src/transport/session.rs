@@ -26,6 +26,9 @@ use crate::pipe::{self, Flow, PipeEnd, Read as PipeRead, WriteError};
 use crate::zmtp::engine::{Engine, EngineError, PeerInfo};
 use crate::zmtp::mechanism::{zap, Failure};
 
+/// Output the engine may hold before the session stops pulling messages
+/// from the pipe (the rest wait there, under the HWM).
+const OUTPUT_BATCH: usize = 256 * 1024;
 /// Frames at least this large are read straight into their message.
 const DIRECT_READ_MIN: usize = 8 * 1024;
 /// The most read from a connection at a time, whatever ZMQ_IN_BATCH_SIZE
@@ -568,9 +571,7 @@ impl Session {
             return false;
         }
         let mut any = false;
-        // Output the engine may hold before the session stops pulling
-        // messages (the rest wait in the pipe, under the HWM).
-        while engine.output_len() < self.config.flow.out_batch {
+        while engine.output_len() < OUTPUT_BATCH {
             match pipe.read() {
                 PipeRead::Msg(msg) => {
                     any = true;
