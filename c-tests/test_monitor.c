@@ -80,6 +80,11 @@ int main (void)
     CHECK_ERRNO (zmq_socket_monitor (server, "tcp://127.0.0.1:*", ZMQ_EVENT_ALL) < 0,
                  EPROTONOSUPPORT);
     CHECK_ERRNO (zmq_socket_monitor (server, "nonsense", ZMQ_EVENT_ALL) < 0, EINVAL);
+    /* Events travel in 16 bits: a wider mask (as -1 is, widened with its
+     * sign) is refused. */
+    CHECK_ERRNO (zmq_socket_monitor (server, "inproc://mon-wide", -1) < 0, EINVAL);
+    CHECK_ERRNO (zmq_socket_monitor (server, "inproc://mon-wide", 0x10000) < 0,
+                 EINVAL);
 
     void *server_mon = monitor_of (ctx, server, "mon-server", ZMQ_EVENT_ALL);
     void *client_mon = monitor_of (ctx, client, "mon-client", ZMQ_EVENT_ALL);
@@ -168,6 +173,34 @@ int main (void)
     CHECK_STR (seen, endpoint);
     zmq_close (lonely);
     zmq_close (lonely_mon);
+
+    /* A wildcard bind: LISTENING names the endpoint bound, the events of
+     * a connection (ACCEPTED on) its own local address. */
+    void *wide = zmq_socket (ctx, ZMQ_PULL);
+    set_int (wide, ZMQ_LINGER, 0);
+    void *wide_mon = monitor_of (ctx, wide, "mon-wide-bind", ZMQ_EVENT_ALL);
+    REQUIRE (wide_mon);
+    CHECK_EQ_INT (zmq_bind (wide, "tcp://*:*"), 0);
+    len = sizeof endpoint;
+    zmq_getsockopt (wide, ZMQ_LAST_ENDPOINT, endpoint, &len);
+    CHECK (strncmp (endpoint, "tcp://0.0.0.0:", 14) == 0);
+    CHECK (expect_event (wide_mon, ZMQ_EVENT_LISTENING, NULL, seen));
+    CHECK_STR (seen, endpoint);
+    char loopback[256];
+    snprintf (loopback, sizeof loopback, "tcp://127.0.0.1:%d", endpoint_port (endpoint));
+    void *pusher = zmq_socket (ctx, ZMQ_PUSH);
+    set_int (pusher, ZMQ_LINGER, 0);
+    CHECK_EQ_INT (zmq_connect (pusher, loopback), 0);
+    CHECK (expect_event (wide_mon, ZMQ_EVENT_ACCEPTED, NULL, seen));
+    CHECK_STR (seen, loopback);
+    CHECK (expect_event (wide_mon, ZMQ_EVENT_HANDSHAKE_SUCCEEDED, NULL, seen));
+    CHECK_STR (seen, loopback);
+    zmq_close (pusher);
+    CHECK (expect_event (wide_mon, ZMQ_EVENT_DISCONNECTED, NULL, seen));
+    CHECK_STR (seen, loopback);
+    zmq_socket_monitor (wide, NULL, 0);
+    zmq_close (wide_mon);
+    zmq_close (wide);
 
     zmq_close (server);
     CHECK_EQ_INT (zmq_ctx_term (ctx), 0);

@@ -419,9 +419,40 @@ pub unsafe extern "C" fn zmq_socket_monitor(
             // SAFETY: per the contract.
             Some(unsafe { text(addr)? })
         };
-        // The events are a bit mask: the C int's bits as they are.
-        slot.value.monitor(endpoint, events as u32)
+        // The C int widens to libzmq's 64-bit mask with its sign, so -1
+        // asks for events version 1 does not have (EINVAL, as in libzmq).
+        slot.value.monitor(endpoint, events as i64 as u64, 1, 0)
     })
+}
+
+/// # Safety
+/// `addr` must be NULL (stop monitoring) or NUL-terminated.
+#[cfg(feature = "draft")]
+#[no_mangle]
+pub unsafe extern "C" fn zmq_socket_monitor_versioned(
+    s: *mut c_void,
+    addr: *const c_char,
+    events: u64,
+    event_version: c_int,
+    socket_type: c_int,
+) -> c_int {
+    call_int(|| {
+        let slot = socket(s)?;
+        let endpoint = if addr.is_null() {
+            None
+        } else {
+            // SAFETY: per the contract.
+            Some(unsafe { text(addr)? })
+        };
+        slot.value
+            .monitor(endpoint, events, event_version, socket_type)
+    })
+}
+
+#[cfg(feature = "draft")]
+#[no_mangle]
+pub extern "C" fn zmq_socket_monitor_pipes_stats(s: *mut c_void) -> c_int {
+    call_int(|| socket(s)?.value.monitor_pipes_stats())
 }
 
 /// An optional socket argument: NULL is none.

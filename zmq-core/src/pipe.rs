@@ -60,6 +60,9 @@ struct Side {
     /// What this end's socket receives when the other end closes
     /// (ZMQ_DISCONNECT_MSG over inproc): the other end writes it last.
     farewell: Option<Vec<u8>>,
+    /// The local and remote endpoint of a session's connection, for
+    /// PIPES_STATS monitor events (empty over inproc).
+    ends: (String, String),
 }
 
 /// The limit of one direction of an inproc pipe: the sender's send HWM
@@ -265,6 +268,32 @@ impl PipeEnd {
 
     /// Tells the peer's socket that the connection behind this end was
     /// made again (`Hiccup`).
+    /// Names the connection this end serves (a session's end).
+    pub fn set_ends(&self, local: &str, remote: &str) {
+        self.sides[self.side].lock().ends = (local.to_owned(), remote.to_owned());
+    }
+
+    /// The endpoints the other end named (see [`PipeEnd::set_ends`]).
+    pub fn peer_ends(&self) -> (String, String) {
+        self.sides[self.peer()].lock().ends.clone()
+    }
+
+    /// Whole messages queued (out, in): written here and not yet read
+    /// there, and written there and not yet read here. The outgoing count
+    /// may include a few messages read since the reader last reported.
+    pub fn queued(&mut self) -> (u64, u64) {
+        let out = match &mut self.out {
+            Out::Queue(writer) => writer.queued(),
+            Out::Latest(cell) => u64::from(cell.lock().msg.is_some()),
+        };
+        let looked_at = self.lookahead.as_ref().is_some_and(|m| !m.more());
+        let inp = match &mut self.inp {
+            In::Queue(reader) => reader.queued(),
+            In::Latest(cell) => u64::from(cell.lock().msg.is_some()),
+        };
+        (out, inp + u64::from(looked_at))
+    }
+
     pub fn hiccup(&self) {
         self.notify_peer(Command::Hiccup);
     }

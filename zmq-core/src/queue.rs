@@ -273,6 +273,14 @@ impl Writer {
         self.flush()
     }
 
+    /// Whole messages written and not yet reported read (the reader
+    /// reports every few messages, so a few of these may be read already).
+    pub fn queued(&mut self) -> u64 {
+        let (shared, state) = self.parts();
+        let consumed = shared.consumed.0.load(Ordering::Acquire) & COUNT;
+        state.messages.saturating_sub(consumed)
+    }
+
     /// Ends the message being pushed; it becomes visible with the next
     /// [`Writer::flush`] (so a batch of messages costs one atomic swap).
     /// It counts against the high-water mark at once.
@@ -407,6 +415,30 @@ impl Reader {
             }
         }
         (Read::Msg(msg), wake_writer)
+    }
+
+    /// Whole messages published and not yet read, counted by walking them
+    /// (for statistics, not for the message path).
+    pub fn queued(&mut self) -> u64 {
+        let (shared, state) = self.parts();
+        let published = shared.published.0.load(Ordering::Acquire) & COUNT;
+        let (mut chunk, mut index) = (state.head, state.index);
+        let mut messages = 0;
+        for _ in state.frames..published {
+            if index == CHUNK {
+                // SAFETY: as in `pop_inner`: frames past this chunk are
+                // published, so the writer linked its successor first.
+                chunk = unsafe { (*chunk).next.load(Ordering::Acquire) };
+                index = 0;
+            }
+            // SAFETY: the slot is below the published count (acquired), so
+            // it is initialised and the writer leaves it alone; this side,
+            // the only reader (`&mut self`), only looks at it.
+            let msg = unsafe { (*(*chunk).slots[index].get()).assume_init_ref() };
+            messages += u64::from(!msg.more());
+            index += 1;
+        }
+        messages
     }
 
     /// Reports whole messages read; true if the writer slept waiting.

@@ -286,7 +286,7 @@ fn a_handler_that_misbehaves_refuses_the_peer_and_nothing_else() {
             seen.contains(&monitor::HANDSHAKE_FAILED_PROTOCOL),
             "{i}: {seen:?}"
         );
-        server.monitor(None, 0).unwrap();
+        server.monitor(None, 0, 1, 0).unwrap();
         drop(handler);
         for s in [client, mon] {
             s.close().unwrap();

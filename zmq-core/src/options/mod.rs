@@ -95,13 +95,13 @@ pub const XPUB_MANUAL_LAST_VALUE: i32 = 98;
 pub const SOCKS_USERNAME: i32 = 99;
 pub const SOCKS_PASSWORD: i32 = 100;
 pub const IN_BATCH_SIZE: i32 = 101;
-// ZMQ_OUT_BATCH_SIZE (102) is not taken: unknown, as in a stable build.
 pub const OUT_BATCH_SIZE: i32 = 102;
 pub const ONLY_FIRST_SUBSCRIBE: i32 = 108;
 pub const RECONNECT_STOP: i32 = 109;
 pub const HELLO_MSG: i32 = 110;
 pub const DISCONNECT_MSG: i32 = 111;
 pub const PRIORITY: i32 = 112;
+pub const BUSY_POLL: i32 = 113;
 pub const HICCUP_MSG: i32 = 114;
 pub const XSUB_VERBOSE_UNSUBSCRIBE: i32 = 115;
 pub const TOPICS_COUNT: i32 = 116;

@@ -19,6 +19,8 @@ pub struct FlowOptions {
     pub immediate: bool,
     /// ZMQ_IN_BATCH_SIZE: bytes read from the connection at a time.
     pub in_batch: usize,
+    /// ZMQ_OUT_BATCH_SIZE: output gathered before the queue is left alone.
+    pub out_batch: usize,
 }
 
 /// Settings of a tcp socket (the buffers of an ipc one too).
@@ -37,6 +39,8 @@ pub struct TcpOptions {
     pub bind_to_device: Vec<u8>,
     /// SO_PRIORITY; 0: left alone.
     pub priority: i32,
+    /// SO_BUSY_POLL in microseconds; 0 or less: left alone.
+    pub busy_poll: i32,
 }
 
 /// When a connecting socket tries again, and when it gives up.
@@ -59,6 +63,9 @@ impl Options {
             conflate: self.int(CONFLATE) != 0,
             immediate: self.int(IMMEDIATE) != 0,
             in_batch: usize::try_from(self.int(IN_BATCH_SIZE)).unwrap_or(1).max(1),
+            out_batch: usize::try_from(self.int(OUT_BATCH_SIZE))
+                .unwrap_or(1)
+                .max(1),
         }
     }
 
@@ -76,6 +83,7 @@ impl Options {
             maxrt: self.int(TCP_MAXRT),
             bind_to_device: self.bytes(BINDTODEVICE).to_vec(),
             priority: self.int(PRIORITY),
+            busy_poll: self.int(BUSY_POLL),
         }
     }
 

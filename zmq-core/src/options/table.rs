@@ -346,6 +346,9 @@ pub const TABLE: &[Spec] = &[
     // Bytes read from a connection at a time (libzmq's default is 8192;
     // ours is larger: docs/differences.md).
     int(IN_BATCH_SIZE, "IN_BATCH_SIZE", 1, MAX, 65_536).draft(),
+    // Bytes of output a connection gathers before it stops taking messages
+    // from its queue (libzmq's default is 8192; ours is larger, as above).
+    int(OUT_BATCH_SIZE, "OUT_BATCH_SIZE", 1, MAX, 262_144).draft(),
     own(ONLY_FIRST_SUBSCRIBE, "ONLY_FIRST_SUBSCRIBE", Type::Int, "0")
         .sockets(Sockets::of(&[PUB, XPUB, XSUB]))
         .write_only()
@@ -362,6 +365,10 @@ pub const TABLE: &[Spec] = &[
         .draft(),
     // SO_PRIORITY of tcp sockets (0: left alone).
     int(PRIORITY, "PRIORITY", 0, MAX, 0).draft(),
+    // SO_BUSY_POLL of tcp sockets in microseconds (0 or less: left alone).
+    int(BUSY_POLL, "BUSY_POLL", i32::MIN, MAX, 0)
+        .write_only()
+        .draft(),
     // Every type takes it; DEALER and REQ receive it.
     own(HICCUP_MSG, "HICCUP_MSG", Type::Binary, "none")
         .write_only()

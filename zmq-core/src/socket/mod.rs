@@ -388,8 +388,11 @@ impl Core {
     fn network_bind(&mut self, transport: Transport, address: &str, endpoint: &str) -> Result<()> {
         let result = self.listen(transport, address, endpoint);
         if let Err(e) = result {
-            self.monitors
-                .event(monitor::BIND_FAILED, e.errno() as u32, endpoint);
+            self.monitors.event(
+                monitor::BIND_FAILED,
+                e.errno() as u32,
+                monitor::Ends::bound(endpoint),
+            );
         }
         result
     }
@@ -488,7 +491,8 @@ impl Core {
             resolved: resolved.clone(),
             io,
         });
-        self.monitors.event(monitor::LISTENING, fd, &resolved);
+        self.monitors
+            .event(monitor::LISTENING, fd, monitor::Ends::bound(&resolved));
         self.last_endpoint = resolved;
         Ok(())
     }
@@ -552,6 +556,8 @@ impl Core {
             }
             self.connections.push((endpoint.to_owned(), mine.id()));
             self.attach(mine);
+            // Named as the session names it once connected (PIPES_STATS).
+            theirs.set_ends("", endpoint);
             Some(theirs)
         };
         let given = endpoint.to_owned();
@@ -991,10 +997,49 @@ impl Socket {
 
     /// `zmq_socket_monitor`: events go to a PAIR socket bound to
     /// `endpoint` (None stops monitoring).
-    pub fn monitor(&self, endpoint: Option<&str>, events: u32) -> Result<()> {
+    /// `zmq_socket_monitor_versioned`: events as `version` (1 or 2) has
+    /// them, to a monitor socket of `socket_type` (PAIR, PUB or PUSH).
+    pub fn monitor(
+        &self,
+        endpoint: Option<&str>,
+        events: u64,
+        version: i32,
+        socket_type: i32,
+    ) -> Result<()> {
         self.with_core(|core| {
             core.process_commands()?;
-            core.monitors.start(&core.ctx, endpoint, events)
+            core.monitors
+                .start(&core.ctx, endpoint, events, version, socket_type)
+        })
+    }
+
+    /// `zmq_socket_monitor_pipes_stats`: a PIPES_STATS event for each
+    /// connection, with the messages queued out and in. EINVAL if the
+    /// monitor does not want the event, EAGAIN if there is no connection.
+    pub fn monitor_pipes_stats(&self) -> Result<()> {
+        self.with_core(|core| {
+            core.process_commands()?;
+            if !core.monitors.wants(monitor::PIPES_STATS) {
+                return Err(Error::Invalid);
+            }
+            let ids = core.pipes.ids();
+            if ids.is_empty() {
+                return Err(Error::Again);
+            }
+            for id in ids {
+                if let Some(pipe) = core.pipes.get(id) {
+                    let (out, inp) = pipe.queued();
+                    let (local, remote) = pipe.peer_ends();
+                    let ends = monitor::Ends {
+                        local: &local,
+                        remote: &remote,
+                        bound: false,
+                    };
+                    core.monitors
+                        .publish(monitor::PIPES_STATS, &[out, inp], ends);
+                }
+            }
+            Ok(())
         })
     }
 

@@ -10,6 +10,7 @@ use mio::{Interest, Token};
 use super::session::Session;
 use super::{SessionConfig, Stream};
 use crate::io_thread::{Cx, Handler};
+use crate::monitor::Ends;
 
 /// A file's device, inode and change time: a file made again in the same
 /// place may get the same inode, but not at the same nanosecond.
@@ -121,7 +122,7 @@ impl Listener {
                     self.config.monitors.event(
                         crate::monitor::ACCEPT_FAILED,
                         nix::libc::EACCES as u32,
-                        &self.endpoint,
+                        Ends::bound(&self.endpoint),
                     );
                 }
                 Ok((stream, peer, true)) => {
@@ -147,7 +148,7 @@ impl Listener {
         let fd = self.socket.fd();
         self.config
             .monitors
-            .event(crate::monitor::CLOSED, fd, &self.endpoint);
+            .event(crate::monitor::CLOSED, fd, Ends::bound(&self.endpoint));
         let _ = match &mut self.socket {
             ListenSocket::Tcp(s) => cx.registry().deregister(s),
             ListenSocket::Ipc(s) => cx.registry().deregister(s),

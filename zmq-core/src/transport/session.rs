@@ -19,16 +19,13 @@ use super::{SessionConfig, Stream};
 use crate::io_thread::{Cx, PipeEvent};
 use crate::mailbox::Command;
 use crate::metadata::Metadata;
-use crate::monitor;
+use crate::monitor::{self, Ends};
 use crate::msg::Msg;
 use crate::options;
 use crate::pipe::{self, Flow, PipeEnd, Read as PipeRead, WriteError};
 use crate::zmtp::engine::{Engine, EngineError, PeerInfo};
 use crate::zmtp::mechanism::{zap, Failure};
 
-/// Output the engine may hold before the session stops pulling messages
-/// from the pipe (the rest wait there, under the HWM).
-const OUTPUT_BATCH: usize = 256 * 1024;
 /// Frames at least this large are read straight into their message.
 const DIRECT_READ_MIN: usize = 8 * 1024;
 /// The most read from a connection at a time, whatever ZMQ_IN_BATCH_SIZE
@@ -89,6 +86,9 @@ struct Conn {
     /// The pipe is full: reading waits for room.
     read_blocked: bool,
     peer_address: String,
+    /// This end's endpoint and the peer's (monitor events, version 2),
+    /// known once the stream is connected.
+    names: (String, String),
 }
 
 pub struct Session {
@@ -139,9 +139,14 @@ impl Session {
             token,
             Interest::READABLE | Interest::WRITABLE,
         )?;
-        config
-            .monitors
-            .event(monitor::ACCEPTED, stream.fd(), endpoint);
+        // Named by the connection's two ends, as its later events are.
+        let names = stream.names();
+        let ends = Ends {
+            local: &names.0,
+            remote: &names.1,
+            bound: true,
+        };
+        config.monitors.event(monitor::ACCEPTED, stream.fd(), ends);
         let engine = new_engine(&config, &peer_address, Instant::now());
         let session = Session {
             token,
@@ -152,6 +157,7 @@ impl Session {
                 socks: None,
                 read_blocked: false,
                 peer_address,
+                names,
             }),
             ..Session::empty(token, config)
         };
@@ -218,16 +224,29 @@ impl Session {
         }
     }
 
-    /// The endpoint events are reported for.
-    fn endpoint(&self) -> &str {
-        match &self.role {
-            Role::Accepted(_, endpoint) => endpoint,
-            Role::Connecting(c) => &c.endpoint,
+    /// Where events happen: the connection's two ends once its engine
+    /// runs (the remote one named as given to zmq_connect), the endpoint
+    /// alone before.
+    fn ends(&self) -> Ends<'_> {
+        let conn = self.conn.as_ref().filter(|c| c.engine.is_some());
+        match (&self.role, conn) {
+            (Role::Accepted(..), Some(conn)) => Ends {
+                local: &conn.names.0,
+                remote: &conn.names.1,
+                bound: true,
+            },
+            (Role::Accepted(_, endpoint), None) => Ends::bound(endpoint),
+            (Role::Connecting(c), Some(conn)) => Ends {
+                local: &conn.names.0,
+                remote: &c.endpoint,
+                bound: false,
+            },
+            (Role::Connecting(c), None) => Ends::connecting(&c.endpoint),
         }
     }
 
     fn emit(&self, event: u32, value: u32) {
-        self.config.monitors.event(event, value, self.endpoint());
+        self.config.monitors.event(event, value, self.ends());
     }
 
     pub fn connects_to(&self, endpoint: &str) -> bool {
@@ -571,7 +590,10 @@ impl Session {
             return false;
         }
         let mut any = false;
-        while engine.output_len() < OUTPUT_BATCH {
+        // Output the engine may hold before the session stops taking
+        // messages from the pipe (the rest wait there, under the HWM).
+        let batch = self.config.flow.out_batch;
+        while engine.output_len() < batch {
             match pipe.read() {
                 PipeRead::Msg(msg) => {
                     any = true;
@@ -688,6 +710,11 @@ impl Session {
                 }
                 self.config.socket_mailbox.send(Command::Attach(theirs));
             }
+        }
+        // What PIPES_STATS events name this connection by.
+        if let Some(pipe) = &self.pipe {
+            let ends = self.ends();
+            pipe.set_ends(ends.local, ends.remote);
         }
     }
 
@@ -986,6 +1013,7 @@ impl Session {
             socks: None,
             read_blocked: false,
             peer_address,
+            names: Default::default(),
         });
         // An ipc connect may already be complete; the writable event tells.
     }
@@ -1039,6 +1067,7 @@ impl Session {
         };
         let fd = conn.stream.fd();
         conn.engine = Some(new_engine(&self.config, &conn.peer_address, now));
+        conn.names = conn.stream.names();
         // Until this connection's handshake is done (see `read`).
         self.metadata = None;
         if let Role::Connecting(c) = &mut self.role {
@@ -1230,6 +1259,32 @@ impl Stream {
         match (error, peer) {
             (Ok(None), Ok(())) => None,
             (Ok(Some(e)) | Err(e), _) | (Ok(None), Err(e)) => Some(e),
+        }
+    }
+
+    /// This end's endpoint and the peer's, as monitor events name them:
+    /// "tcp://127.0.0.1:5555", "ipc:///tmp/x", "ipc://@name", or "ipc://"
+    /// for an unnamed end.
+    fn names(&self) -> (String, String) {
+        fn tcp(addr: io::Result<SocketAddr>) -> String {
+            addr.map(|a| format!("tcp://{a}")).unwrap_or_default()
+        }
+        fn ipc(addr: io::Result<std::os::unix::net::SocketAddr>) -> String {
+            use std::os::linux::net::SocketAddrExt;
+            let Ok(addr) = addr else {
+                return String::new();
+            };
+            if let Some(path) = addr.as_pathname() {
+                format!("ipc://{}", path.display())
+            } else if let Some(name) = addr.as_abstract_name() {
+                format!("ipc://@{}", String::from_utf8_lossy(name))
+            } else {
+                "ipc://".to_owned()
+            }
+        }
+        match self {
+            Stream::Tcp(s) => (tcp(s.local_addr()), tcp(s.peer_addr())),
+            Stream::Ipc(s) => (ipc(s.local_addr()), ipc(s.peer_addr())),
         }
     }
 

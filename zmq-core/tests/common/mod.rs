@@ -94,7 +94,8 @@ pub fn bound_port(s: &Socket) -> u16 {
 pub fn watch(ctx: &Context, s: &Socket, name: &str) -> Socket {
     const PAIR: i32 = 0;
     let endpoint = format!("inproc://{name}");
-    s.monitor(Some(&endpoint), monitor::ALL).unwrap();
+    s.monitor(Some(&endpoint), u64::from(monitor::ALL), 1, 0)
+        .unwrap();
     let mon = open(ctx, PAIR);
     mon.connect(&endpoint).unwrap();
     mon
