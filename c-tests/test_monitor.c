@@ -85,6 +85,12 @@ int main (void)
     CHECK_ERRNO (zmq_socket_monitor (server, "inproc://mon-wide", -1) < 0, EINVAL);
     CHECK_ERRNO (zmq_socket_monitor (server, "inproc://mon-wide", 0x10000) < 0,
                  EINVAL);
+    /* The monitor's endpoint must be free. */
+    void *squatter = zmq_socket (ctx, ZMQ_PAIR);
+    CHECK_EQ_INT (zmq_bind (squatter, "inproc://mon-taken"), 0);
+    CHECK_ERRNO (zmq_socket_monitor (server, "inproc://mon-taken", ZMQ_EVENT_ALL) < 0,
+                 EADDRINUSE);
+    zmq_close (squatter);
 
     void *server_mon = monitor_of (ctx, server, "mon-server", ZMQ_EVENT_ALL);
     void *client_mon = monitor_of (ctx, client, "mon-client", ZMQ_EVENT_ALL);

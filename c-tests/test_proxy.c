@@ -24,6 +24,17 @@ static void run_plain_proxy (void *arg)
     zmq_close (backend);
 }
 
+/* One socket as frontend and backend. */
+static void *mirror;
+static int mirror_result, mirror_errno;
+
+static void run_mirror (void *arg)
+{
+    mirror_result = zmq_proxy (arg, arg, NULL);
+    mirror_errno = errno;
+    zmq_close (arg);
+}
+
 int main (void)
 {
     ctx = zmq_ctx_new ();
@@ -117,6 +128,30 @@ int main (void)
     for (size_t i = 0; i < sizeof third / sizeof *third; i++)
         zmq_close (third[i]);
 
+    /* Closed sockets are refused; one socket as both sides reflects what
+     * its peer sends back to it. */
+    void *gone = zmq_socket (ctx, ZMQ_PAIR);
+    void *fine = zmq_socket (ctx, ZMQ_PAIR);
+    zmq_close (gone);
+    CHECK_ERRNO (zmq_proxy (gone, fine, NULL) == -1, ENOTSOCK);
+    CHECK_ERRNO (zmq_proxy (fine, gone, NULL) == -1, ENOTSOCK);
+#ifndef REFERENCE_LIBZMQ
+    /* libzmq looks at the capture socket only when a message comes. */
+    CHECK_ERRNO (zmq_proxy (fine, fine, gone) == -1, ENOTSOCK);
+#endif
+    zmq_close (fine);
+    mirror = zmq_socket (ctx, ZMQ_PAIR);
+    void *mirrored = zmq_socket (ctx, ZMQ_PAIR);
+    zmq_bind (mirror, "inproc://mirror");
+    zmq_connect (mirrored, "inproc://mirror");
+    void *mirror_thread = zmq_threadstart (run_mirror, mirror);
+    int wait_ms = 5000;
+    zmq_setsockopt (mirrored, ZMQ_RCVTIMEO, &wait_ms, sizeof wait_ms);
+    CHECK_EQ_INT (zmq_send (mirrored, "mirror", 6, 0), 6);
+    CHECK_EQ_INT (zmq_recv (mirrored, buf, sizeof buf, 0), 6);
+    CHECK (memcmp (buf, "mirror", 6) == 0);
+    zmq_close (mirrored);
+
     /* A plain proxy ends with ETERM when its context stops. */
     frontend = zmq_socket (ctx, ZMQ_PULL);
     backend = zmq_socket (ctx, ZMQ_PUSH);
@@ -131,5 +166,8 @@ int main (void)
     zmq_threadclose (thread);
     CHECK_EQ_INT (proxy_result, -1);
     CHECK_EQ_INT (proxy_errno, ETERM);
+    zmq_threadclose (mirror_thread);
+    CHECK_EQ_INT (mirror_result, -1);
+    CHECK_EQ_INT (mirror_errno, ETERM);
     return test_result ("proxy");
 }
