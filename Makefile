@@ -8,6 +8,7 @@
 #                             (natively, under valgrind, interop, pyzmq, CZMQ...); the
 #                             last line is "N passed, M failed". Installs the Debian
 #                             packages it needs first (scripts/deps.sh).
+#   make lib-draft            the library with the draft API, in build/draft/lib
 #   make lint                 rustfmt and clippy, warnings as errors
 #   make bench                our perf tools on this library and on the system libzmq
 #   make install PREFIX=/usr/local
@@ -27,7 +28,7 @@ CC          ?= cc
 BUILD       := build
 CARGO_OUT   := target/release
 
-.PHONY: all lib run deps test test-rust test-symbols test-reference test-c lint bench install clean
+.PHONY: all lib lib-draft run deps test test-rust test-symbols test-reference test-c lint bench install clean
 
 all: lib
 
@@ -42,6 +43,17 @@ lib:
 	ln -sf libzmq.so.$(SOVERSION) $(BUILD)/lib/libzmq.so
 	cp -f $(CARGO_OUT)/libzmq.a $(BUILD)/lib/.libzmq.a.new
 	mv -f $(BUILD)/lib/.libzmq.a.new $(BUILD)/lib/libzmq.a
+
+# The library with the draft API (as libzmq's --enable-drafts) in
+# build/draft/lib, for the C tests of c-tests/draft/. It leaves the draft
+# build in target/release, which the next `make lib` relinks.
+lib-draft:
+	$(CARGO) build --release --features draft
+	mkdir -p $(BUILD)/draft/lib
+	cp -f $(CARGO_OUT)/libzmq.so $(BUILD)/draft/lib/.libzmq.so.new
+	mv -f $(BUILD)/draft/lib/.libzmq.so.new $(BUILD)/draft/lib/libzmq.so.$(LIBVERSION)
+	ln -sf libzmq.so.$(LIBVERSION) $(BUILD)/draft/lib/libzmq.so.$(SOVERSION)
+	ln -sf libzmq.so.$(SOVERSION) $(BUILD)/draft/lib/libzmq.so
 
 run: lib
 	bash examples-c/tour.sh

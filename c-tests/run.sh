@@ -9,7 +9,9 @@
 # libzmq3-dev) with -DREFERENCE_LIBZMQ instead: this proves that what the tests
 # expect is libzmq's behaviour. Sections that check our answers to input on
 # which libzmq crashes or asserts are compiled out there. VALGRIND=0 skips the
-# valgrind runs.
+# valgrind runs. DRAFT=1 builds c-tests/draft/test_*.c instead, with
+# ZMQ_BUILD_DRAFT_API, against the draft build in build/draft/lib (`make
+# lib-draft`); the system libzmq is a stable build, so these are ours only.
 set -u
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -18,7 +20,16 @@ out=$root/build/c-tests
 mkdir -p "$out"
 filter=${1:-}
 CC=${CC:-cc}
-if [ "${REFERENCE:-0}" = 1 ]; then
+sources=(c-tests/test_*.c)
+if [ "${DRAFT:-0}" = 1 ]; then
+    lib=$root/build/draft/lib
+    out=$root/build/c-tests-draft
+    mkdir -p "$out"
+    sources=(c-tests/draft/test_*.c)
+    CFLAGS="-std=gnu11 -g -O1 -Wall -Wextra -Werror -DZMQ_BUILD_DRAFT_API -I$root/include -I$root/c-tests"
+    LIBS="-L$lib -lzmq -lpthread"
+    export LD_LIBRARY_PATH=$lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+elif [ "${REFERENCE:-0}" = 1 ]; then
     out=$root/build/c-tests-reference
     mkdir -p "$out"
     CFLAGS="-std=gnu11 -g -O1 -Wall -Wextra -Werror -DREFERENCE_LIBZMQ -I$root/c-tests"
@@ -46,7 +57,7 @@ have_valgrind=0
 [ "${VALGRIND:-1}" = 1 ] && command -v valgrind >/dev/null 2>&1 && have_valgrind=1
 [ "$have_valgrind" = 1 ] || echo "note: no valgrind runs (VALGRIND=0 or valgrind missing)"
 
-for src in c-tests/test_*.c; do
+for src in "${sources[@]}"; do
     name=$(basename "$src" .c)
     case "$name" in *"$filter"*) ;; *) continue ;; esac
     if ! $CC $CFLAGS -o "$out/$name" "$src" $LIBS 2>"$out/$name.build.log"; then
@@ -71,7 +82,7 @@ done
 
 for script in c-tests/test_*.sh; do
     [ -e "$script" ] || continue
-    [ "${REFERENCE:-0}" = 1 ] && continue
+    [ "${REFERENCE:-0}" = 1 ] || [ "${DRAFT:-0}" = 1 ] && continue
     name=$(basename "$script" .sh)
     case "$name" in *"$filter"*) ;; *) continue ;; esac
     timeout 300 bash "$script" >"$out/$name.log" 2>&1

@@ -8,7 +8,8 @@
 #   reference  the C tests against the system libzmq (proves they expect
 #              libzmq's behaviour), one check per program
 #   c          the C tests on this library, natively and under valgrind, and
-#              every c-tests/test_*.sh (interop, pyzmq, CZMQ, ...)
+#              every c-tests/test_*.sh (interop, pyzmq, CZMQ, ...); then
+#              c-tests/draft/ on the draft build (make lib-draft)
 #
 # Each stage prints a line per failure (shown in full) or per C program, and
 # its own count; the last line is the total, "N passed, M failed". Full
@@ -91,7 +92,14 @@ for stage in "${stages[@]}"; do
             rust rust-draft --features draft ;;
         symbols) single symbols bash c-tests/check_symbols.sh build/lib/libzmq.so.5 ;;
         reference) c_tests reference REFERENCE=1 VALGRIND=0 ;;
-        c) c_tests c ;;
+        c)
+            c_tests c
+            if make -s lib-draft >"$logs/lib-draft.log" 2>&1; then
+                c_tests c-draft DRAFT=1
+            else
+                tail -40 "$logs/lib-draft.log"
+                report c-draft 0 1 0
+            fi ;;
         *) echo "unknown stage '$stage' (lint, rust, symbols, reference, c)"; exit 2 ;;
     esac
 done
