@@ -2,7 +2,7 @@
  * the options' rules, tcp connects through Debian's microsocks (started
  * here, with and without a user name), and proxies played by this test that
  * refuse, hang up or answer nonsense. */
-#include "testsec.h"
+#include "testmon.h"
 
 #include <poll.h>
 #include <pthread.h>
@@ -155,40 +155,7 @@ static int message_passes (void *push, void *pull, const char *text)
     return strcmp (buf, text) == 0;
 }
 
-/* ---- the monitor ---- */
-
-static int monitor_counter;
-
-static void *watch (void *s)
-{
-    char endpoint[64];
-    snprintf (endpoint, sizeof endpoint, "inproc://socks-monitor-%d", ++monitor_counter);
-    if (zmq_socket_monitor (s, endpoint, ZMQ_EVENT_ALL) != 0)
-        return NULL;
-    void *mon = zmq_socket (ctx, ZMQ_PAIR);
-    set_int (mon, ZMQ_LINGER, 0);
-    zmq_connect (mon, endpoint);
-    return mon;
-}
-
-/* The next event within `ms`, or -1. */
-static int next_event (void *mon, int ms)
-{
-    set_int (mon, ZMQ_RCVTIMEO, ms);
-    zmq_msg_t frame;
-    zmq_msg_init (&frame);
-    if (zmq_msg_recv (&frame, mon, 0) < 0) {
-        zmq_msg_close (&frame);
-        return -1;
-    }
-    int event = 0;
-    if (zmq_msg_size (&frame) >= 2)
-        memcpy (&event, zmq_msg_data (&frame), 2);
-    event &= 0xffff;
-    zmq_msg_recv (&frame, mon, 0); /* the endpoint */
-    zmq_msg_close (&frame);
-    return event;
-}
+/* ---- the monitor (watch and next_event: testmon.h) ---- */
 
 /* Waits for a failed attempt: CLOSED then CONNECT_RETRIED, with no
  * CONNECTED before them. Returns 1 when so. */
@@ -196,7 +163,7 @@ static inline int attempt_fails (void *mon)
 {
     int closed = 0;
     for (;;) {
-        int event = next_event (mon, EVENT_MS);
+        int event = next_event (mon, EVENT_MS, NULL, NULL, 0);
         if (event < 0 || event == ZMQ_EVENT_CONNECTED)
             return 0;
         if (event == ZMQ_EVENT_CLOSED)
@@ -210,7 +177,7 @@ static inline int attempt_fails (void *mon)
 static int connects (void *mon)
 {
     for (;;) {
-        int event = next_event (mon, EVENT_MS);
+        int event = next_event (mon, EVENT_MS, NULL, NULL, 0);
         if (event < 0 || event == ZMQ_EVENT_CLOSED)
             return 0;
         if (event == ZMQ_EVENT_CONNECTED)
@@ -386,7 +353,7 @@ static void check_misbehaving_proxies (void)
     CHECK_EQ_INT (zmq_connect (push, "tcp://127.0.0.1:5555"), 0);
     int retried = 0;
     for (int i = 0; i < 20 && !retried; i++) {
-        int event = next_event (mon, EVENT_MS);
+        int event = next_event (mon, EVENT_MS, NULL, NULL, 0);
         CHECK (event != ZMQ_EVENT_CONNECTED);
         retried = event == ZMQ_EVENT_CONNECT_RETRIED;
         if (event < 0)

@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define TOOL "inproc_thr"
+#include "perf_util.h"
+
 struct job {
     void *ctx;
     size_t size;
@@ -61,17 +64,11 @@ int main (int argc, char *argv[])
         }
     }
     unsigned long elapsed = zmq_stopwatch_stop (watch);
-    if (elapsed == 0)
-        elapsed = 1;
     zmq_msg_close (&msg);
     zmq_threadclose (thread);
     zmq_close (pull);
     zmq_ctx_term (job.ctx);
 
-    double per_second = (double) (job.count - 1) * 1000000.0 / (double) elapsed;
-    printf ("message size: %zu [B]\n", job.size);
-    printf ("message count: %ld\n", job.count);
-    printf ("mean throughput: %.0f [msg/s]\n", per_second);
-    printf ("mean throughput: %.3f [Mb/s]\n", per_second * (double) job.size * 8.0 / 1000000.0);
+    print_throughput (job.size, job.count, elapsed);
     return 0;
 }

@@ -65,8 +65,6 @@ int main (int argc, char *argv[])
         }
     }
     unsigned long elapsed = zmq_stopwatch_stop (watch);
-    if (elapsed == 0)
-        elapsed = 1;
     if (zmq_msg_close (&msg) != 0)
         fail ("zmq_msg_close");
     if (zmq_close (pull) != 0)
@@ -74,11 +72,6 @@ int main (int argc, char *argv[])
     if (zmq_ctx_term (ctx) != 0)
         fail ("zmq_ctx_term");
 
-    /* count - 1 messages arrived in the timed interval. */
-    double per_second = (double) (count - 1) * 1000000.0 / (double) elapsed;
-    printf ("message size: %zu [B]\n", size);
-    printf ("message count: %ld\n", count);
-    printf ("mean throughput: %.0f [msg/s]\n", per_second);
-    printf ("mean throughput: %.3f [Mb/s]\n", per_second * (double) size * 8.0 / 1000000.0);
+    print_throughput (size, count, elapsed);
     return fflush (stdout) == 0 ? 0 : 1;
 }

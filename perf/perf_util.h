@@ -1,6 +1,6 @@
 /* What the perf tools share: failing loudly, reading whole-number
- * arguments, and CURVE for the secured rows. Define TOOL (the program's
- * name, for messages) before including this. */
+ * arguments, CURVE for the secured rows, and the throughput report. Define
+ * TOOL (the program's name, for messages) before including this. */
 #ifndef PERF_UTIL_H
 #define PERF_UTIL_H
 
@@ -10,14 +10,14 @@
 #include <zmq.h>
 
 /* Reports the failed call with zmq's errno and exits. */
-static void fail (const char *what)
+static inline void fail (const char *what)
 {
     fprintf (stderr, "%s: %s: %s\n", TOOL, what, zmq_strerror (zmq_errno ()));
     exit (1);
 }
 
 /* A command-line integer of at least `min` (and at most INT_MAX), or exit. */
-static long parse (const char *text, const char *name, long min)
+static inline long parse (const char *text, const char *name, long min)
 {
     char *end;
     errno = 0;
@@ -61,6 +61,20 @@ static inline void curve_client (void *socket)
         || zmq_setsockopt (socket, ZMQ_CURVE_PUBLICKEY, public_key, 40) != 0
         || zmq_setsockopt (socket, ZMQ_CURVE_SECRETKEY, secret_key, 40) != 0)
         fail ("zmq_setsockopt (CURVE client)");
+}
+
+/* The throughput report (perf/bench.sh reads its "msg/s" line): `count`
+ * messages of `size` bytes, the first untimed, then `elapsed` microseconds
+ * for the other count - 1. */
+static inline void print_throughput (size_t size, long count, unsigned long elapsed)
+{
+    if (elapsed == 0)
+        elapsed = 1;
+    double per_second = (double) (count - 1) * 1000000.0 / (double) elapsed;
+    printf ("message size: %zu [B]\n", size);
+    printf ("message count: %ld\n", count);
+    printf ("mean throughput: %.0f [msg/s]\n", per_second);
+    printf ("mean throughput: %.3f [Mb/s]\n", per_second * (double) size * 8.0 / 1000000.0);
 }
 
 #endif

@@ -11,7 +11,7 @@
  * ipc path PATH. Events are read until the one that ends the step, and
  * then for SETTLE_MS more, so that an event that follows it shows too.
  * Each situation has a context of its own. */
-#include "../testsec.h"
+#include "../testmon.h"
 
 #include <stdint.h>
 #include <sys/stat.h>
@@ -53,44 +53,6 @@ static void normalise (const char *endpoint, char *out, size_t size)
         snprintf (out, size, "%.*s:PORT", (int) (colon - endpoint), endpoint);
     else
         snprintf (out, size, "%s", endpoint);
-}
-
-static int monitor_count;
-
-/* A PAIR that receives every event of `s`. */
-static void *watch (void *s)
-{
-    char endpoint[64];
-    snprintf (endpoint, sizeof endpoint, "inproc://sequence-%d", ++monitor_count);
-    if (zmq_socket_monitor (s, endpoint, ZMQ_EVENT_ALL) != 0)
-        return NULL;
-    void *mon = zmq_socket (ctx, ZMQ_PAIR);
-    set_int (mon, ZMQ_LINGER, 0);
-    zmq_connect (mon, endpoint);
-    return mon;
-}
-
-/* One event within `ms`: its number, or -1. */
-static int next_event (void *mon, int ms, uint32_t *value, char *endpoint, size_t size)
-{
-    set_int (mon, ZMQ_RCVTIMEO, ms);
-    zmq_msg_t frame;
-    zmq_msg_init (&frame);
-    if (zmq_msg_recv (&frame, mon, 0) < 0) {
-        zmq_msg_close (&frame);
-        return -1;
-    }
-    uint16_t event = 0;
-    if (zmq_msg_size (&frame) == 6) {
-        memcpy (&event, zmq_msg_data (&frame), 2);
-        memcpy (value, (char *) zmq_msg_data (&frame) + 2, 4);
-    }
-    zmq_msg_recv (&frame, mon, 0);
-    size_t n = zmq_msg_size (&frame) < size - 1 ? zmq_msg_size (&frame) : size - 1;
-    memcpy (endpoint, zmq_msg_data (&frame), n);
-    endpoint[n] = 0;
-    zmq_msg_close (&frame);
-    return event;
 }
 
 /* Prints the events of `mon` until `last` (or EVENT_MS without it, which
@@ -238,55 +200,19 @@ static void mechanism_mismatch (void)
     close_all (server, client, server_mon, client_mon);
 }
 
-static volatile int handler_done;
-
-/* A ZAP handler that refuses everyone, until `handler_done`. */
-static void *refuse_all (void *handler)
+/* The ZAP handler's judge (testsec.h): everybody is refused. */
+static void refuse_all (zap_t *z, zmq_msg_t *request, zap_reply_t *reply)
 {
-    set_int (handler, ZMQ_RCVTIMEO, 100);
-    while (!handler_done) {
-        zmq_msg_t frames[16];
-        int n = 0;
-        int more = 1;
-        while (more && n < 16) {
-            zmq_msg_init (&frames[n]);
-            if (zmq_msg_recv (&frames[n], handler, 0) < 0) {
-                zmq_msg_close (&frames[n]);
-                break;
-            }
-            more = zmq_msg_more (&frames[n]);
-            n++;
-        }
-        if (more) {
-            for (int i = 0; i < n; i++)
-                zmq_msg_close (&frames[i]);
-            continue;
-        }
-        /* [id, "", version, request id, ...] in; [id, "", version,
-         * request id, status, text, user, metadata] out */
-        if (n < 4)
-            continue;
-        zmq_send (handler, zmq_msg_data (&frames[0]), zmq_msg_size (&frames[0]), ZMQ_SNDMORE);
-        zmq_send (handler, "", 0, ZMQ_SNDMORE);
-        zmq_send (handler, "1.0", 3, ZMQ_SNDMORE);
-        zmq_send (handler, zmq_msg_data (&frames[3]), zmq_msg_size (&frames[3]), ZMQ_SNDMORE);
-        zmq_send (handler, "400", 3, ZMQ_SNDMORE);
-        zmq_send (handler, "no", 2, ZMQ_SNDMORE);
-        zmq_send (handler, "", 0, ZMQ_SNDMORE);
-        zmq_send (handler, "", 0, 0);
-        for (int i = 0; i < n; i++)
-            zmq_msg_close (&frames[i]);
-    }
-    return NULL;
+    (void) z;
+    (void) request;
+    reply->status = "400";
+    reply->text = "no";
 }
 
 static void auth_refused (void)
 {
-    void *handler = zmq_socket (ctx, ZMQ_ROUTER);
-    set_int (handler, ZMQ_LINGER, 0);
-    zmq_bind (handler, "inproc://zeromq.zap.01");
-    pthread_t thread;
-    pthread_create (&thread, NULL, refuse_all, handler);
+    zap_t handler;
+    zap_start (&handler, "PLAIN", "tcp", "", "", refuse_all, NULL);
     char endpoint[256];
     void *server = socket_of (ZMQ_REP), *client = socket_of (ZMQ_REQ);
     set_int (server, ZMQ_PLAIN_SERVER, 1);
@@ -298,9 +224,7 @@ static void auth_refused (void)
     print_until ("tcp-auth-refused", "server", server_mon, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
     print_until ("tcp-auth-refused", "client", client_mon, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
     close_all (server, client, server_mon, client_mon);
-    handler_done = 1;
-    pthread_join (thread, NULL);
-    zmq_close (handler);
+    zap_stop (&handler);
 }
 
 /* zmq_socket_monitor with NULL stops the monitor. */
