@@ -516,6 +516,7 @@ impl Engine {
                     return Ok(());
                 }
                 self.phase = Phase::Handshake;
+                self.decoder.expect_commands(true);
                 self.mechanism = Some(mechanism::new(&self.config));
                 self.handshake_step(now)?;
             }
@@ -638,6 +639,7 @@ impl Engine {
     fn activate(&mut self, peer: PeerInfo, now: Instant) {
         self.peer = Some(peer);
         self.phase = Phase::Active;
+        self.decoder.expect_commands(false);
         self.handshake_deadline = None;
         if self.version >= Version::V3_0 && !self.config.raw {
             self.next_ping = self.config.heartbeat_ivl.map(|ivl| now + ivl);

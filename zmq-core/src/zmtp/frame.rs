@@ -59,6 +59,24 @@ enum State {
     Body,
 }
 
+/// The largest body this machine could ever hold: its memory and swap
+/// (2^63-1 at most, the protocol's own limit). A frame announcing more can
+/// never complete, so it is refused at its header instead of waiting for
+/// bytes that cannot all be kept.
+pub fn largest_possible_message() -> u64 {
+    static LIMIT: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *LIMIT.get_or_init(|| {
+        let protocol = i64::MAX as u64;
+        match nix::sys::sysinfo::sysinfo() {
+            Ok(info) => info
+                .ram_total()
+                .saturating_add(info.swap_total())
+                .min(protocol),
+            Err(_) => protocol,
+        }
+    })
+}
+
 enum Body {
     None,
     /// Preallocated to the announced size; `filled` bytes written.
@@ -74,6 +92,8 @@ enum Body {
 pub struct FrameDecoder {
     version: FrameVersion,
     max_msg_size: i64,
+    /// The handshake: a data frame is refused at its flags octet.
+    commands_only: bool,
     state: State,
     flags: u8,
     size_buf: [u8; 8],
@@ -90,6 +110,7 @@ impl FrameDecoder {
         FrameDecoder {
             version,
             max_msg_size,
+            commands_only: false,
             state: State::Start,
             flags: 0,
             size_buf: [0; 8],
@@ -98,6 +119,12 @@ impl FrameDecoder {
             body: Body::None,
             error: None,
         }
+    }
+
+    /// While `on` (a ZMTP 3 handshake), only command frames are taken: a
+    /// data frame is an error as soon as its flags octet arrives.
+    pub fn expect_commands(&mut self, on: bool) {
+        self.commands_only = on;
     }
 
     /// Whether the decoder sits between frames (a closed connection at this
@@ -271,6 +298,9 @@ impl FrameDecoder {
                             ZmtpError::ReservedFlags(first)
                         });
                     }
+                    if self.commands_only && first & FLAG_COMMAND == 0 {
+                        return Err(ZmtpError::UnexpectedCommand);
+                    }
                     self.flags = first;
                     let needed = if first & FLAG_LONG != 0 { 8 } else { 1 };
                     self.state = State::Size { needed };
@@ -383,12 +413,13 @@ impl FrameDecoder {
     }
 
     fn check_size(&self, size: u64) -> Result<usize, ZmtpError> {
-        // The top bit is out of range (2^63-1 at most), and the limit, if
-        // any, applies as soon as the size is known.
-        if size > i64::MAX as u64 {
+        // The limits apply as soon as the size is known: ZMQ_MAXMSGSIZE if
+        // set, and always what this machine could ever hold. Below that, a
+        // body takes memory only as its bytes arrive (Body::Growing).
+        if self.max_msg_size >= 0 && size > self.max_msg_size as u64 {
             return Err(ZmtpError::MessageTooLarge);
         }
-        if self.max_msg_size >= 0 && size > self.max_msg_size as u64 {
+        if size > largest_possible_message() {
             return Err(ZmtpError::MessageTooLarge);
         }
         usize::try_from(size).map_err(|_| ZmtpError::MessageTooLarge)
@@ -685,7 +716,7 @@ mod tests {
     fn huge_announced_size_does_not_allocate_up_front() {
         let mut dec = FrameDecoder::new(FrameVersion::V3, -1);
         let mut wire = vec![0x02];
-        wire.extend_from_slice(&(i64::MAX as u64).to_be_bytes());
+        wire.extend_from_slice(&largest_possible_message().to_be_bytes());
         let (used, msg) = dec.decode(&wire).unwrap();
         assert_eq!((used, msg.is_none()), (9, true));
         assert_eq!(dec.buffered_capacity(), 0);
@@ -698,6 +729,58 @@ mod tests {
             assert!(dec.buffered_capacity() <= 2 * fed + GROW_STEP);
         }
         assert_eq!(fed, 1_000_000);
+    }
+
+    /// A length no machine of this size could hold is refused at its
+    /// header, by every version's decoder, for data and commands alike.
+    #[test]
+    fn sizes_no_memory_could_hold_are_refused_at_the_header() {
+        let beyond = largest_possible_message() + 1;
+        let huge = 1u64 << 62;
+        for size in [beyond, huge] {
+            for flags in [0x02, 0x03, 0x06] {
+                let mut wire = vec![flags];
+                wire.extend_from_slice(&size.to_be_bytes());
+                for version in [FrameVersion::V3, FrameVersion::V2] {
+                    if version == FrameVersion::V2 && flags & 0x04 != 0 {
+                        continue;
+                    }
+                    let mut dec = FrameDecoder::new(version, -1);
+                    assert_eq!(
+                        dec.decode(&wire).unwrap_err(),
+                        ZmtpError::MessageTooLarge,
+                        "{version:?} flags {flags:#x} size {size}"
+                    );
+                }
+            }
+            // 1.0: 0xFF, then eight octets counting the flags octet too.
+            let mut wire = vec![0xFF];
+            wire.extend_from_slice(&(size + 1).to_be_bytes());
+            let mut dec = FrameDecoder::new(FrameVersion::V1, -1);
+            assert_eq!(dec.decode(&wire).unwrap_err(), ZmtpError::MessageTooLarge);
+        }
+    }
+
+    /// In the handshake a data frame is wrong from its first octet: no
+    /// length, no body is waited for.
+    #[test]
+    fn a_data_frame_in_the_handshake_is_refused_at_its_flags() {
+        for flags in [0x00, 0x01, 0x02, 0x03] {
+            let mut dec = FrameDecoder::new(FrameVersion::V3, -1);
+            dec.expect_commands(true);
+            assert_eq!(
+                dec.decode(&[flags]).unwrap_err(),
+                ZmtpError::UnexpectedCommand
+            );
+        }
+        let mut dec = FrameDecoder::new(FrameVersion::V3, -1);
+        dec.expect_commands(true);
+        let (used, msg) = dec.decode(&[0x04, 1, 7]).unwrap();
+        assert_eq!(used, 3);
+        assert!(msg.unwrap().is_command());
+        dec.expect_commands(false);
+        let (_, msg) = dec.decode(&[0x00, 1, 7]).unwrap();
+        assert!(!msg.unwrap().is_command());
     }
 
     #[test]
