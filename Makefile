@@ -9,6 +9,7 @@
 #                             last line is "N passed, M failed". Installs the Debian
 #                             packages it needs first (scripts/deps.sh).
 #   make lib-draft            the library with the draft API, in build/draft/lib
+#   make fuzz-smoke           every fuzz target for FUZZ_SECONDS (30) each
 #   make lint                 rustfmt and clippy, warnings as errors
 #   make bench                our perf tools on this library and on the system libzmq
 #   make install PREFIX=/usr/local
@@ -28,7 +29,7 @@ CC          ?= cc
 BUILD       := build
 CARGO_OUT   := target/release
 
-.PHONY: all lib lib-draft run deps test test-rust test-symbols test-reference test-c lint bench install clean
+.PHONY: all lib lib-draft fuzz-smoke run deps test test-rust test-symbols test-reference test-c lint bench install clean
 
 all: lib
 
@@ -54,6 +55,11 @@ lib-draft:
 	mv -f $(BUILD)/draft/lib/.libzmq.so.new $(BUILD)/draft/lib/libzmq.so.$(LIBVERSION)
 	ln -sf libzmq.so.$(LIBVERSION) $(BUILD)/draft/lib/libzmq.so.$(SOVERSION)
 	ln -sf libzmq.so.$(SOVERSION) $(BUILD)/draft/lib/libzmq.so
+
+# Every fuzz target for FUZZ_SECONDS each (scripts/fuzz.sh).
+FUZZ_SECONDS ?= 30
+fuzz-smoke:
+	bash scripts/fuzz.sh $(FUZZ_SECONDS)
 
 run: lib
 	bash examples-c/tour.sh
@@ -83,6 +89,8 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) clippy --workspace --all-targets --features draft -- -D warnings
+	$(CARGO) fmt --manifest-path fuzz/Cargo.toml -- --check
+	$(CARGO) clippy --manifest-path fuzz/Cargo.toml --all-targets -- -D warnings
 
 bench: lib
 	bash perf/bench.sh

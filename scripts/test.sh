@@ -10,6 +10,8 @@
 #   c          the C tests on this library, natively and under valgrind, and
 #              every c-tests/test_*.sh (interop, pyzmq, CZMQ, ...); then
 #              c-tests/draft/ on the draft build (make lib-draft)
+#   fuzz       every fuzz target for FUZZ_SECONDS (30) each, one check per
+#              target (scripts/fuzz.sh)
 #
 # Each stage prints a line per failure (shown in full) or per C program, and
 # its own count; the last line is the total, "N passed, M failed". Full
@@ -21,7 +23,7 @@ cd "$(dirname "$0")/.."
 logs=build/test-logs
 mkdir -p "$logs"
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(lint rust symbols reference c)
+[ ${#stages[@]} -gt 0 ] || stages=(lint rust symbols reference c fuzz)
 
 total_passed=0
 total_failed=0
@@ -71,11 +73,12 @@ rust() { # stage cargo-feature-args...
     report "$stage" "$passed" "$failed" $((SECONDS - start))
 }
 
-# The C runner prints a line per program and ends with "N passed, M failed".
-c_tests() { # stage env...
+# A runner that prints a line per check and ends with "N passed, M
+# failed" (the C tests, the fuzz targets).
+counted() { # stage command...
     local stage=$1 start=$SECONDS line
     shift
-    env "$@" bash c-tests/run.sh 2>&1 | tee "$logs/$stage.log" | grep -vE '^[0-9]+ passed, [0-9]+ failed$'
+    "$@" 2>&1 | tee "$logs/$stage.log" | grep -vE '^[0-9]+ passed, [0-9]+ failed$'
     line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$logs/$stage.log" | tail -1)
     if [ -z "$line" ]; then
         report "$stage" 0 1 $((SECONDS - start))
@@ -91,16 +94,17 @@ for stage in "${stages[@]}"; do
             rust rust
             rust rust-draft --features draft ;;
         symbols) single symbols bash c-tests/check_symbols.sh build/lib/libzmq.so.5 ;;
-        reference) c_tests reference REFERENCE=1 VALGRIND=0 ;;
+        reference) counted reference env REFERENCE=1 VALGRIND=0 bash c-tests/run.sh ;;
         c)
-            c_tests c
+            counted c bash c-tests/run.sh
             if make -s lib-draft >"$logs/lib-draft.log" 2>&1; then
-                c_tests c-draft DRAFT=1
+                counted c-draft env DRAFT=1 bash c-tests/run.sh
             else
                 tail -40 "$logs/lib-draft.log"
                 report c-draft 0 1 0
             fi ;;
-        *) echo "unknown stage '$stage' (lint, rust, symbols, reference, c)"; exit 2 ;;
+        fuzz) counted fuzz bash scripts/fuzz.sh "${FUZZ_SECONDS:-30}" ;;
+        *) echo "unknown stage '$stage' (lint, rust, symbols, reference, c, fuzz)"; exit 2 ;;
     esac
 done
 
