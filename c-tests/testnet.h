@@ -120,6 +120,19 @@ static inline int zmtp_handshake (int fd, const char *socket_type)
            && write (fd, ready, n) == (ssize_t) n;
 }
 
+/* Reads exactly `size` bytes (or less, when the peer stops). */
+static inline size_t read_n (int fd, unsigned char *buf, size_t size)
+{
+    size_t got = 0;
+    while (got < size) {
+        ssize_t n = read (fd, buf + got, size - got);
+        if (n <= 0)
+            break;
+        got += (size_t) n;
+    }
+    return got;
+}
+
 /* Writes all of `data`; returns 1 when everything went out. */
 static inline int write_all (int fd, const void *data, size_t size)
 {

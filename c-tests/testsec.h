@@ -63,19 +63,6 @@ static inline int frame_is (zmq_msg_t *f, const char *text)
     return zmq_msg_size (f) == strlen (text) && memcmp (zmq_msg_data (f), text, strlen (text)) == 0;
 }
 
-/* Reads exactly `size` bytes (or less, when the peer stops). */
-static inline size_t read_n (int fd, unsigned char *buf, size_t size)
-{
-    size_t got = 0;
-    while (got < size) {
-        ssize_t n = read (fd, buf + got, size - got);
-        if (n <= 0)
-            break;
-        got += (size_t) n;
-    }
-    return got;
-}
-
 /* ---- The ZAP handler ----------------------------------------------------
  * A thread answering at inproc://zeromq.zap.01 (RFC 27). It checks what
  * every request must carry: version 1.0, a request id, the domain, peer

@@ -6,6 +6,7 @@
 //! contract is its libzmq man page; pointers from C are checked (NULL,
 //! closed or foreign objects give libzmq's errno) before they are trusted.
 
+#![deny(clippy::undocumented_unsafe_blocks)]
 #![allow(non_camel_case_types, clippy::missing_safety_doc)]
 
 mod ffi;

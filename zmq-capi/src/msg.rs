@@ -25,6 +25,7 @@ pub(crate) unsafe fn live<'a>(msg: *const zmq_msg_t) -> Result<&'a Msg> {
     if msg.is_null() || unsafe { !Msg::is_live(msg) } {
         return Err(Error::Fault);
     }
+    // SAFETY: is_live found an aligned, initialised Msg at `msg`.
     Ok(unsafe { &*msg })
 }
 
@@ -33,9 +34,10 @@ pub(crate) unsafe fn live<'a>(msg: *const zmq_msg_t) -> Result<&'a Msg> {
 /// # Safety
 /// As [`live`], and the caller must be the only one using the message.
 pub(crate) unsafe fn live_mut<'a>(msg: *mut zmq_msg_t) -> Result<&'a mut Msg> {
-    // SAFETY: per the contract; exclusive use is the caller's promise, as
-    // with libzmq.
+    // SAFETY: `msg` is NULL or a zmq_msg_t, per the contract.
     unsafe { live(msg)? };
+    // SAFETY: live found an initialised Msg there; exclusive use is the
+    // caller's promise, as with libzmq.
     Ok(unsafe { &mut *msg.cast::<Msg>() })
 }
 
@@ -67,6 +69,8 @@ pub(crate) unsafe fn init_with(
 
 #[no_mangle]
 pub unsafe extern "C" fn zmq_msg_init(msg: *mut zmq_msg_t) -> c_int {
+    // SAFETY: the caller passes NULL or writable zmq_msg_t storage; init_with
+    // refuses NULL and misaligned pointers.
     call_int(|| unsafe { init_with(msg, || Ok(Msg::new())) })
 }
 
@@ -96,6 +100,7 @@ pub unsafe extern "C" fn zmq_msg_init_data(
 #[no_mangle]
 pub unsafe extern "C" fn zmq_msg_close(msg: *mut zmq_msg_t) -> c_int {
     call_int(|| {
+        // SAFETY: the caller passes NULL or a zmq_msg_t (64 readable bytes).
         unsafe { live(msg)? };
         // SAFETY: live, and the caller gives it up.
         unsafe { Msg::close_in_place(msg.cast()) };
@@ -106,7 +111,9 @@ pub unsafe extern "C" fn zmq_msg_close(msg: *mut zmq_msg_t) -> c_int {
 #[no_mangle]
 pub unsafe extern "C" fn zmq_msg_move(dest: *mut zmq_msg_t, src: *mut zmq_msg_t) -> c_int {
     call_int(|| {
+        // SAFETY: the caller passes NULL or a zmq_msg_t as src.
         unsafe { live(src)? };
+        // SAFETY: likewise for dest.
         unsafe { live(dest)? };
         if dest == src {
             return Ok(());
@@ -125,7 +132,11 @@ pub unsafe extern "C" fn zmq_msg_move(dest: *mut zmq_msg_t, src: *mut zmq_msg_t)
 #[no_mangle]
 pub unsafe extern "C" fn zmq_msg_copy(dest: *mut zmq_msg_t, src: *mut zmq_msg_t) -> c_int {
     call_int(|| {
+        // SAFETY: the caller passes NULL or a zmq_msg_t as src; the borrow
+        // ends with the clone.
         let copy = unsafe { live(src)? }.try_clone();
+        // SAFETY: NULL or the caller's zmq_msg_t, which no one else uses
+        // during the call; no borrow of src is left.
         let dest_msg = unsafe { live_mut(dest)? };
         if dest == src {
             // Copying a message onto itself would release the very body it
@@ -140,23 +151,28 @@ pub unsafe extern "C" fn zmq_msg_copy(dest: *mut zmq_msg_t, src: *mut zmq_msg_t)
 #[no_mangle]
 pub unsafe extern "C" fn zmq_msg_data(msg: *mut zmq_msg_t) -> *mut c_void {
     call(ptr::null_mut(), || {
+        // SAFETY: NULL or the caller's zmq_msg_t, not used elsewhere during
+        // the call.
         Ok(unsafe { live_mut(msg)? }.data_ptr().cast())
     })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn zmq_msg_size(msg: *const zmq_msg_t) -> size_t {
+    // SAFETY: the caller passes NULL or a zmq_msg_t (64 readable bytes).
     call(0, || Ok(unsafe { live(msg)? }.len()))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn zmq_msg_more(msg: *const zmq_msg_t) -> c_int {
+    // SAFETY: the caller passes NULL or a zmq_msg_t (64 readable bytes).
     call(0, || Ok(c_int::from(unsafe { live(msg)? }.more())))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn zmq_msg_get(msg: *const zmq_msg_t, property: c_int) -> c_int {
     call(-1, || {
+        // SAFETY: the caller passes NULL or a zmq_msg_t (64 readable bytes).
         let msg = unsafe { live(msg)? };
         match property {
             ZMQ_MORE => Ok(c_int::from(msg.more())),
@@ -179,6 +195,7 @@ pub unsafe extern "C" fn zmq_msg_set(
     _value: c_int,
 ) -> c_int {
     call_int(|| {
+        // SAFETY: the caller passes NULL or a zmq_msg_t (64 readable bytes).
         unsafe { live(msg)? };
         // No property can be set, as in libzmq 4.3.
         Err(Error::Invalid)
@@ -191,6 +208,7 @@ pub unsafe extern "C" fn zmq_msg_gets(
     property: *const c_char,
 ) -> *const c_char {
     call(ptr::null(), || {
+        // SAFETY: the caller passes NULL or a zmq_msg_t (64 readable bytes).
         let msg = unsafe { live(msg)? };
         if property.is_null() {
             return Err(Error::Invalid);

@@ -207,27 +207,32 @@ unsafe fn on_endpoint(
 ) -> c_int {
     call_int(|| {
         let slot = socket(s)?;
+        // SAFETY: addr is NULL or NUL-terminated, per the contract.
         op(&slot.value, unsafe { text(addr)? })
     })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn zmq_bind(s: *mut c_void, addr: *const c_char) -> c_int {
+    // SAFETY: addr is NULL or a NUL-terminated endpoint string (man page).
     unsafe { on_endpoint(s, addr, Socket::bind) }
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn zmq_connect(s: *mut c_void, addr: *const c_char) -> c_int {
+    // SAFETY: addr is NULL or a NUL-terminated endpoint string (man page).
     unsafe { on_endpoint(s, addr, Socket::connect) }
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn zmq_unbind(s: *mut c_void, addr: *const c_char) -> c_int {
+    // SAFETY: addr is NULL or a NUL-terminated endpoint string (man page).
     unsafe { on_endpoint(s, addr, Socket::unbind) }
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn zmq_disconnect(s: *mut c_void, addr: *const c_char) -> c_int {
+    // SAFETY: addr is NULL or a NUL-terminated endpoint string (man page).
     unsafe { on_endpoint(s, addr, Socket::disconnect) }
 }
 
@@ -298,6 +303,8 @@ pub unsafe extern "C" fn zmq_recv(
 pub unsafe extern "C" fn zmq_msg_send(msg: *mut zmq_msg_t, s: *mut c_void, flags: c_int) -> c_int {
     call(-1, || {
         let slot = socket(s)?;
+        // SAFETY: NULL or the caller's zmq_msg_t, not used elsewhere during
+        // the call (man page).
         let msg = unsafe { live_mut(msg)? };
         let size = msg.len();
         slot.value.send(msg, flags)?;
@@ -309,6 +316,8 @@ pub unsafe extern "C" fn zmq_msg_send(msg: *mut zmq_msg_t, s: *mut c_void, flags
 pub unsafe extern "C" fn zmq_msg_recv(msg: *mut zmq_msg_t, s: *mut c_void, flags: c_int) -> c_int {
     call(-1, || {
         let slot = socket(s)?;
+        // SAFETY: NULL or the caller's zmq_msg_t, not used elsewhere during
+        // the call (man page).
         let msg = unsafe { live_mut(msg)? };
         *msg = slot.value.recv(flags)?;
         Ok(size_result(msg.len()))
@@ -317,11 +326,13 @@ pub unsafe extern "C" fn zmq_msg_recv(msg: *mut zmq_msg_t, s: *mut c_void, flags
 
 #[no_mangle]
 pub unsafe extern "C" fn zmq_sendmsg(s: *mut c_void, msg: *mut zmq_msg_t, flags: c_int) -> c_int {
+    // SAFETY: zmq_msg_send's contract, with the arguments swapped.
     unsafe { zmq_msg_send(msg, s, flags) }
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn zmq_recvmsg(s: *mut c_void, msg: *mut zmq_msg_t, flags: c_int) -> c_int {
+    // SAFETY: zmq_msg_recv's contract, with the arguments swapped.
     unsafe { zmq_msg_recv(msg, s, flags) }
 }
 

@@ -26,6 +26,7 @@ struct TimerSet(Mutex<Timers<Handler>>);
 // SAFETY: the handlers' arguments belong to the C caller, who decides which
 // thread runs zmq_timers_execute; the set itself is behind a mutex.
 unsafe impl Send for TimerSet {}
+// SAFETY: shared access to the timers only goes through the mutex.
 unsafe impl Sync for TimerSet {}
 
 impl Handled for TimerSet {
@@ -77,6 +78,7 @@ pub unsafe extern "C" fn zmq_timers_add(
     handler: Option<unsafe extern "C" fn(timer_id: c_int, arg: *mut c_void)>,
     arg: *mut c_void,
 ) -> c_int {
+    // SAFETY: timers is NULL or the caller's zmq_timers_new handle (man page).
     call(-1, || unsafe {
         with_timers(timers, |t| {
             let func = handler.ok_or(Error::Fault)?;
@@ -87,6 +89,7 @@ pub unsafe extern "C" fn zmq_timers_add(
 
 #[no_mangle]
 pub unsafe extern "C" fn zmq_timers_cancel(timers: *mut c_void, timer_id: c_int) -> c_int {
+    // SAFETY: timers is NULL or the caller's zmq_timers_new handle (man page).
     call_int(|| unsafe { with_timers(timers, |t| t.cancel(timer_id)) })
 }
 
@@ -96,6 +99,7 @@ pub unsafe extern "C" fn zmq_timers_set_interval(
     timer_id: c_int,
     interval: size_t,
 ) -> c_int {
+    // SAFETY: timers is NULL or the caller's zmq_timers_new handle (man page).
     call_int(|| unsafe {
         with_timers(timers, |t| {
             t.set_interval(now_ms(), timer_id, interval as u64)
@@ -105,11 +109,13 @@ pub unsafe extern "C" fn zmq_timers_set_interval(
 
 #[no_mangle]
 pub unsafe extern "C" fn zmq_timers_reset(timers: *mut c_void, timer_id: c_int) -> c_int {
+    // SAFETY: timers is NULL or the caller's zmq_timers_new handle (man page).
     call_int(|| unsafe { with_timers(timers, |t| t.reset(now_ms(), timer_id)) })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn zmq_timers_timeout(timers: *mut c_void) -> c_long {
+    // SAFETY: timers is NULL or the caller's zmq_timers_new handle (man page).
     call(-1, || unsafe {
         with_timers(timers, |t| {
             Ok(t.timeout(now_ms())
@@ -122,8 +128,11 @@ pub unsafe extern "C" fn zmq_timers_timeout(timers: *mut c_void) -> c_long {
 pub unsafe extern "C" fn zmq_timers_execute(timers: *mut c_void) -> c_int {
     call_int(|| {
         let now = now_ms();
+        // SAFETY: timers is NULL or the caller's zmq_timers_new handle (man page).
         for id in unsafe { with_timers(timers, |t| Ok(t.due(now)))? } {
             // A handler may have destroyed the set or cancelled this timer.
+            // SAFETY: as above; a set that a handler destroyed had its tag
+            // cleared by take_handle, the handle module's guard on stale handles.
             let Ok(Some(handler)) = (unsafe { with_timers(timers, |t| Ok(t.fire(now, id))) })
             else {
                 continue;

@@ -164,6 +164,7 @@ pub extern "C" fn zmq_atomic_counter_new() -> *mut c_void {
 
 #[no_mangle]
 pub unsafe extern "C" fn zmq_atomic_counter_set(counter_: *mut c_void, value: c_int) {
+    // SAFETY: counter_ is NULL or the caller's zmq_atomic_counter_new handle.
     if let Some(c) = unsafe { counter(counter_) } {
         c.store(value, Ordering::SeqCst);
     }
@@ -171,17 +172,20 @@ pub unsafe extern "C" fn zmq_atomic_counter_set(counter_: *mut c_void, value: c_
 
 #[no_mangle]
 pub unsafe extern "C" fn zmq_atomic_counter_inc(counter_: *mut c_void) -> c_int {
+    // SAFETY: counter_ is NULL or the caller's zmq_atomic_counter_new handle.
     unsafe { counter(counter_) }.map_or(0, |c| c.fetch_add(1, Ordering::SeqCst))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn zmq_atomic_counter_dec(counter_: *mut c_void) -> c_int {
+    // SAFETY: counter_ is NULL or the caller's zmq_atomic_counter_new handle.
     unsafe { counter(counter_) }
         .map_or(0, |c| c_int::from(c.fetch_sub(1, Ordering::SeqCst) - 1 > 0))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn zmq_atomic_counter_value(counter_: *mut c_void) -> c_int {
+    // SAFETY: counter_ is NULL or the caller's zmq_atomic_counter_new handle.
     unsafe { counter(counter_) }.map_or(0, |c| c.load(Ordering::SeqCst))
 }
 

@@ -2,6 +2,8 @@
 //! representation): no C types, no errno; the `zmq-capi` crate maps all of
 //! this onto the `zmq.h` ABI.
 
+#![deny(clippy::undocumented_unsafe_blocks)]
+
 pub mod capabilities;
 pub mod ctx;
 pub mod curve_keys;

@@ -658,8 +658,9 @@ mod tests {
         for fill in [0u8, 0xAB, 0xFF] {
             let garbage = Storage([fill; MSG_SIZE + 8]);
             let base = garbage.0.as_ptr();
-            // SAFETY: at least 64 readable bytes from either address.
+            // SAFETY: MSG_SIZE + 8 readable bytes from base.
             assert!(!unsafe { Msg::is_live(base.cast()) });
+            // SAFETY: base + 1 is in bounds, with MSG_SIZE + 7 readable bytes.
             assert!(!unsafe { Msg::is_live(base.add(1).cast()) });
         }
         let live = Msg::new();

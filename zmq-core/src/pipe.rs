@@ -604,6 +604,58 @@ mod tests {
         assert!(matches!(d.read(), Read::Closed));
     }
 
+    /// CVE-2021-20234: a pipe that ends while a message is unfinished (on
+    /// either side, or half read) frees every frame of it.
+    #[test]
+    fn cve_2021_20234_unfinished_messages_are_freed_when_the_pipe_ends() {
+        use std::sync::atomic::AtomicUsize;
+        static FREED: AtomicUsize = AtomicUsize::new(0);
+        static DATA: [u8; 3] = *b"abc";
+        unsafe extern "C" fn freed(_: *mut std::ffi::c_void, _: *mut std::ffi::c_void) {
+            FREED.fetch_add(1, Ordering::SeqCst);
+        }
+        let counted = |more: bool| {
+            // SAFETY: static data outlives every message; `freed` only
+            // counts.
+            let mut m = unsafe {
+                Msg::from_caller_buffer(
+                    DATA.as_ptr().cast_mut(),
+                    3,
+                    Some(freed),
+                    std::ptr::null_mut(),
+                )
+            }
+            .unwrap();
+            m.set_more(more);
+            m
+        };
+        // The writer leaves in the middle of a message.
+        let (mut a, b) = pair(Flow::queue(0), Flow::queue(0));
+        a.write(counted(true)).unwrap();
+        a.write(counted(true)).unwrap();
+        a.close(false);
+        drop(b);
+        assert_eq!(FREED.swap(0, Ordering::SeqCst), 2);
+        // A whole message half read, then one unfinished; the reader ends
+        // first, then the writer.
+        let (mut a, mut b) = pair(Flow::queue(0), Flow::queue(0));
+        a.write(counted(true)).unwrap();
+        a.write(counted(false)).unwrap();
+        a.write(counted(true)).unwrap();
+        assert!(matches!(b.read(), Read::Msg(_)));
+        assert_eq!(FREED.swap(0, Ordering::SeqCst), 1, "the frame read");
+        b.close(false);
+        a.close(false);
+        assert_eq!(FREED.swap(0, Ordering::SeqCst), 2);
+        // Linger 0: what is published is dropped with the rest.
+        let (mut a, b) = pair(Flow::queue(0), Flow::queue(0));
+        a.write(counted(false)).unwrap();
+        a.write(counted(true)).unwrap();
+        a.close(true);
+        drop(b);
+        assert_eq!(FREED.swap(0, Ordering::SeqCst), 2);
+    }
+
     #[test]
     fn conflate_keeps_the_newest() {
         let (mut a, mut b) = pair(

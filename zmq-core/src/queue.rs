@@ -105,6 +105,7 @@ struct Shared {
 // `channel`, and cannot be cloned), or by `Drop` when both are gone; slots
 // change hands through the release/acquire pair on `published`.
 unsafe impl Send for Shared {}
+// SAFETY: as for Send: each side's state has one user, the rest is atomic.
 unsafe impl Sync for Shared {}
 
 /// A new queue; `hwm` counts whole messages (0: no limit).
@@ -176,8 +177,10 @@ impl Drop for Shared {
             index += 1;
         }
         while !chunk.is_null() {
-            // SAFETY: the remaining chunks hold no live messages.
+            // SAFETY: a chunk still in the list; nobody else uses it now.
             let next = unsafe { (*chunk).next.load(Ordering::Acquire) };
+            // SAFETY: allocated by Chunk::allocate; the remaining chunks hold
+            // no live messages, and `next` was read first.
             drop(unsafe { Box::from_raw(chunk) });
             chunk = next;
         }

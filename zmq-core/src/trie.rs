@@ -978,6 +978,55 @@ mod tests {
         drop(m);
     }
 
+    /// CVE-2021-20236: peers choose how deep a publisher's subscription
+    /// tree is, and libzmq's unsubscribe recursed on that depth. Here no
+    /// walk does: on a thread with a 64 KiB stack a 5,000-deep tree is
+    /// built, matched, unsubscribed in every order, pruned and dropped.
+    #[test]
+    fn cve_2021_20236_peer_chosen_depth_never_recurses() {
+        let work = || {
+            let topic = vec![b'q'; 5000];
+            let mut t = Trie::new();
+            let mut m = MultiTrie::new();
+            for n in 1..=topic.len() {
+                t.add(&topic[..n]);
+                m.add(&topic[..n], 1u64);
+                m.add(&topic[..n], 2u64);
+            }
+            assert!(t.matches(&topic));
+            assert_eq!(matching(&m, &topic).len(), 2);
+            // Shortest first (each removal reshapes what is below it),
+            // then longest first.
+            for n in 1..=topic.len() {
+                assert!(t.remove(&topic[..n]));
+                let _ = m.unsubscribe(&topic[..n], 1);
+            }
+            assert_eq!(t.len(), 0);
+            for n in 1..=topic.len() {
+                t.add(&topic[..n]);
+            }
+            for n in (1..=topic.len()).rev() {
+                assert!(t.remove(&topic[..n]));
+            }
+            let mut lost = 0;
+            m.remove_pipe(2, |_| lost += 1);
+            assert_eq!(lost, topic.len());
+            assert_eq!(m.len(), 0);
+            for n in 1..=topic.len() {
+                t.add(&topic[..n]);
+                m.add(&topic[..n], 3u64);
+            }
+            drop(t);
+            drop(m);
+        };
+        std::thread::Builder::new()
+            .stack_size(64 * 1024)
+            .spawn(work)
+            .unwrap()
+            .join()
+            .unwrap();
+    }
+
     #[test]
     fn random_against_reference() {
         let mut rng = Rng(0x1234_5678_9ABC_DEF1);

@@ -783,6 +783,75 @@ mod tests {
         assert!(!msg.unwrap().is_command());
     }
 
+    /// CVE-2019-6250: a 2.0 size near 2^64 once wrapped libzmq's read
+    /// position past its buffer. Every size that could wrap is refused at
+    /// its header (3.x too), after a good frame and however the bytes come.
+    #[test]
+    fn cve_2019_6250_sizes_that_could_wrap_are_refused() {
+        let sizes = [
+            u64::MAX,
+            u64::MAX - 1,
+            u64::MAX - 8,
+            u64::MAX - 8192,
+            1 << 63,
+            (1 << 63) + 1,
+        ];
+        for version in [FrameVersion::V2, FrameVersion::V3] {
+            for size in sizes {
+                for chunk in [1, 3, 11, 64] {
+                    let mut wire = vec![0x00, 3, b'o', b'k', b'!', 0x02];
+                    wire.extend_from_slice(&size.to_be_bytes());
+                    wire.extend_from_slice(&[0x55; 32]);
+                    let mut dec = FrameDecoder::new(version, -1);
+                    let mut got = Vec::new();
+                    let mut failed = None;
+                    for piece in wire.chunks(chunk) {
+                        if let Err(e) = dec.decode_into(piece, &mut got) {
+                            failed = Some(e);
+                            break;
+                        }
+                    }
+                    assert_eq!(failed, Some(ZmtpError::MessageTooLarge), "{size:#x}");
+                    assert_eq!(got.len(), 1);
+                    assert_eq!(got[0].as_slice(), b"ok!");
+                    assert_eq!(dec.buffered_capacity(), 0);
+                }
+            }
+        }
+    }
+
+    /// CVE-2021-20235: two 1.0 frames over 8192 bytes (libzmq's static
+    /// buffer) once overflowed it. Each arrives whole and intact, and so
+    /// does a small frame after them, whatever the chunking.
+    #[test]
+    fn cve_2021_20235_large_v1_frames_arrive_whole() {
+        let frames = [(9000usize, 0xA1u8), (20_000, 0xB2), (5, 0xC3)];
+        let mut wire = Vec::new();
+        for (len, byte) in frames {
+            if len + 1 < 0xFF {
+                wire.push((len + 1) as u8);
+            } else {
+                wire.push(0xFF);
+                wire.extend_from_slice(&(len as u64 + 1).to_be_bytes());
+            }
+            wire.push(0);
+            wire.extend(std::iter::repeat_n(byte, len));
+        }
+        for chunk in [1, 7, 8191, 8192, 8193, wire.len()] {
+            let mut dec = FrameDecoder::new(FrameVersion::V1, -1);
+            let mut got = Vec::new();
+            for piece in wire.chunks(chunk) {
+                dec.decode_into(piece, &mut got).unwrap();
+            }
+            assert_eq!(got.len(), 3, "chunk {chunk}");
+            for (msg, (len, byte)) in got.iter().zip(frames) {
+                assert_eq!(msg.len(), len);
+                assert!(msg.as_slice().iter().all(|&b| b == byte));
+            }
+            assert!(dec.is_idle());
+        }
+    }
+
     #[test]
     fn sizes_over_the_limits_are_refused_at_once() {
         let mut top = vec![0x02];
