@@ -107,6 +107,15 @@ int main (void)
     zmq_atomic_counter_destroy (&foreign_p);
     CHECK (foreign_p == foreign);
     CHECK_EQ_INT (foreign[0], 0x11);
+    /* A counter used after it was destroyed (freed memory in libzmq). */
+    void *gone = zmq_atomic_counter_new ();
+    void *stale = gone;
+    zmq_atomic_counter_destroy (&gone);
+    CHECK (gone == NULL);
+    CHECK_EQ_INT (zmq_atomic_counter_inc (stale), 0);
+    CHECK_EQ_INT (zmq_atomic_counter_value (stale), 0);
+    zmq_atomic_counter_destroy (&stale);
+    CHECK (stale != NULL);
 #endif
     return test_result ("atomic_counter");
 }

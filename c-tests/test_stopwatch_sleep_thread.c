@@ -93,6 +93,11 @@ int main (void)
     CHECK_EQ_INT (zmq_stopwatch_stop (NULL), 0);
     CHECK (zmq_threadstart (NULL, &flag) == NULL);
     zmq_threadclose (NULL);
+    /* Used after they were stopped or closed (freed memory in libzmq). */
+    void *watch = zmq_stopwatch_start ();
+    zmq_stopwatch_stop (watch);
+    CHECK_EQ_INT (zmq_stopwatch_intermediate (watch), 0);
+    CHECK_EQ_INT (zmq_stopwatch_stop (watch), 0);
     /* A negative time is no time (libzmq would sleep for over an hour). */
     zmq_sleep (-1);
 #endif

@@ -272,6 +272,19 @@ static void check_handlers (void)
     CHECK_EQ_INT (zmq_timers_destroy (&timers), 0);
 }
 
+#ifndef REFERENCE_LIBZMQ
+static void *self_destroying;
+static int destroyer_runs;
+
+static void destroy_own_set (int timer_id, void *arg)
+{
+    (void) timer_id;
+    (void) arg;
+    destroyer_runs++;
+    CHECK_EQ_INT (zmq_timers_destroy (&self_destroying), 0);
+}
+#endif
+
 static void check_bad_handles (void)
 {
     void *timers = zmq_timers_new ();
@@ -303,6 +316,27 @@ static void check_bad_handles (void)
 #ifndef REFERENCE_LIBZMQ
     /* libzmq reads through the pointer-to-pointer. */
     CHECK_ERRNO (zmq_timers_destroy (NULL) == -1, EFAULT);
+
+    /* A set used after it was destroyed (freed memory in libzmq): every
+     * call answers EFAULT. */
+    void *gone = zmq_timers_new ();
+    void *stale = gone;
+    CHECK_EQ_INT (zmq_timers_destroy (&gone), 0);
+    CHECK_ERRNO (zmq_timers_add (stale, 10, count, NULL) == -1, EFAULT);
+    CHECK_ERRNO (zmq_timers_execute (stale) == -1, EFAULT);
+    CHECK_ERRNO (zmq_timers_destroy (&stale) == -1, EFAULT);
+
+    /* A handler that destroys its own set while it runs: the other timer
+     * that was due does not run, and execute returns normally. */
+    self_destroying = zmq_timers_new ();
+    void *handle = self_destroying;
+    CHECK (zmq_timers_add (self_destroying, 1, destroy_own_set, NULL) > 0);
+    CHECK (zmq_timers_add (self_destroying, 1, destroy_own_set, NULL) > 0);
+    usleep (5000);
+    CHECK_EQ_INT (zmq_timers_execute (handle), 0);
+    CHECK_EQ_INT (destroyer_runs, 1);
+    CHECK (self_destroying == NULL);
+    CHECK_ERRNO (zmq_timers_execute (handle) == -1, EFAULT);
 #endif
 }
 

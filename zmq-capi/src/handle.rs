@@ -1,7 +1,9 @@
-//! Objects handed to C as `void *`. Each starts with a per-type tag word,
-//! so that a NULL, closed or foreign pointer is recognised and refused
-//! instead of used. Simple objects (timers, counters, stopwatches, threads)
-//! are boxed; contexts and sockets live in never-freed [`Slot`]s.
+//! Objects handed to C as `void *`: contexts, sockets, timers, atomic
+//! counters, stopwatches and threads. Each lives in a [`Slot`] that starts
+//! with a per-type tag word, so that a NULL, closed or foreign pointer is
+//! recognised and refused instead of used. Slots are never freed, only
+//! reused, so that even a handle used after its object was destroyed (by
+//! another thread, or by a timer's own handler) reads valid memory.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -9,65 +11,17 @@ use std::sync::Mutex;
 
 use libc::c_void;
 
-/// A Rust type that C holds through a tagged handle.
-pub trait Handled: Sized {
-    /// Identifies live objects of this type; cleared on destruction.
-    const TAG: u64;
-}
+/// What a slot holds for an object that one call destroys: the value,
+/// taken out by the call that destroys it (so only one such call wins).
+pub type Owned<T> = Mutex<Option<T>>;
 
-#[repr(C)]
-struct Tagged<T> {
-    tag: u64,
-    value: T,
-}
-
-/// Boxes `value` and returns its handle.
-pub fn into_handle<T: Handled>(value: T) -> *mut c_void {
-    Box::into_raw(Box::new(Tagged { tag: T::TAG, value })).cast()
-}
-
-/// The object behind a handle, or `None` for NULL, misaligned or foreign
-/// pointers and destroyed objects.
-///
-/// # Safety
-/// `handle` must be NULL or readable for at least 8 bytes (C programs pass
-/// pointers to their objects; a wild pointer cannot be detected).
-pub unsafe fn from_handle<'a, T: Handled>(handle: *mut c_void) -> Option<&'a T> {
-    let tagged = handle.cast::<Tagged<T>>();
-    if tagged.is_null() || !tagged.is_aligned() {
-        return None;
-    }
-    // SAFETY: readable per the contract; the tag is read before trusting the
-    // rest, and a matching tag means the handle came from into_handle and was
-    // not destroyed.
-    unsafe {
-        if std::ptr::addr_of!((*tagged).tag).read_volatile() != T::TAG {
-            return None;
-        }
-        Some(&(*tagged).value)
-    }
-}
-
-/// Destroys the object behind a handle and returns it; `None` as in
-/// [`from_handle`].
-///
-/// # Safety
-/// As [`from_handle`]; no reference from [`from_handle`] may outlive this.
-pub unsafe fn take_handle<T: Handled>(handle: *mut c_void) -> Option<T> {
-    // SAFETY: per the contract.
-    unsafe { from_handle::<T>(handle)? };
-    let tagged = handle.cast::<Tagged<T>>();
-    // SAFETY: the tag matched, so the pointer came from Box::into_raw in
-    // into_handle; the tag is cleared first so that a second destroy of the
-    // freed memory is unlikely to match.
-    unsafe {
-        std::ptr::addr_of_mut!((*tagged).tag).write_volatile(0);
-        Some(Box::from_raw(tagged).value)
-    }
+/// Locks an [`Owned`] value (a panic elsewhere does not poison it for C).
+pub fn lock<T>(owned: &Owned<T>) -> std::sync::MutexGuard<'_, Option<T>> {
+    owned.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// A slot that C holds as a `void *` for an object that can close while
-/// other threads still hold the pointer (contexts, sockets). Slots are
+/// other threads, or the caller itself, still hold the pointer. Slots are
 /// never freed, only reused, so a stale pointer always reads a valid tag:
 /// a call on a closed object fails cleanly instead of touching freed
 /// memory.
@@ -87,6 +41,13 @@ pub struct Pool<T: 'static> {
 }
 
 impl<T: Default + Sync + 'static> Pool<T> {
+    /// A new object: `init` sets up a slot's value, then C gets its handle.
+    pub fn open(&self, init: impl FnOnce(&T)) -> *mut c_void {
+        let slot = self.take();
+        init(&slot.value);
+        self.publish(slot)
+    }
+
     pub const fn new(tag: u64) -> Pool<T> {
         Pool {
             tag,
@@ -128,7 +89,8 @@ impl<T: Default + Sync + 'static> Pool<T> {
     /// foreign or closed ones.
     ///
     /// # Safety
-    /// As [`from_handle`].
+    /// `handle` must be NULL or readable for at least 8 bytes (C programs
+    /// pass pointers to their objects; a wild pointer cannot be detected).
     pub unsafe fn get(&self, handle: *mut c_void) -> Option<&'static Slot<T>> {
         let slot = handle.cast::<Slot<T>>().cast_const();
         if slot.is_null() || !slot.is_aligned() {

@@ -5,12 +5,11 @@ use std::sync::OnceLock;
 use std::time::Instant;
 
 use libc::{c_int, c_long, c_void, size_t};
-use std::sync::Mutex;
 use zmq_core::timers::Timers;
 use zmq_core::{Error, Result};
 
 use crate::ffi::{call, call_int};
-use crate::handle::{from_handle, into_handle, take_handle, Handled};
+use crate::handle::{lock, Owned, Pool};
 
 type TimerFn = unsafe extern "C" fn(timer_id: c_int, arg: *mut c_void);
 
@@ -21,17 +20,14 @@ struct Handler {
     arg: *mut c_void,
 }
 
-struct TimerSet(Mutex<Timers<Handler>>);
+struct TimerSet(Timers<Handler>);
 
 // SAFETY: the handlers' arguments belong to the C caller, who decides which
-// thread runs zmq_timers_execute; the set itself is behind a mutex.
+// thread runs zmq_timers_execute; the set is only reached through its
+// slot's mutex.
 unsafe impl Send for TimerSet {}
-// SAFETY: shared access to the timers only goes through the mutex.
-unsafe impl Sync for TimerSet {}
 
-impl Handled for TimerSet {
-    const TAG: u64 = 0x5a4d_5154_494d_4552;
-}
+static TIMER_SETS: Pool<Owned<TimerSet>> = Pool::new(0x5a4d_5154_494d_4552);
 
 /// Milliseconds on a monotonic clock.
 fn now_ms() -> u64 {
@@ -40,33 +36,37 @@ fn now_ms() -> u64 {
     u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX)
 }
 
-/// Runs `f` on the timers behind a handle; EFAULT for an invalid handle.
+/// Runs `f` on the timers behind a handle; EFAULT for an invalid or
+/// destroyed one.
+///
+/// # Safety
+/// `handle` is NULL or a pointer the caller got from `zmq_timers_new`.
 unsafe fn with_timers<T>(
     handle: *mut c_void,
     f: impl FnOnce(&mut Timers<Handler>) -> Result<T>,
 ) -> Result<T> {
-    // SAFETY: handles are NULL or C objects' pointers (handle module).
-    let set = unsafe { from_handle::<TimerSet>(handle) }.ok_or(Error::Fault)?;
-    let mut timers = set
-        .0
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    f(&mut timers)
+    // SAFETY: per this function's contract (see Pool::get).
+    let slot = unsafe { TIMER_SETS.get(handle) }.ok_or(Error::Fault)?;
+    let mut set = lock(&slot.value);
+    f(&mut set.as_mut().ok_or(Error::Fault)?.0)
 }
 
 #[no_mangle]
 pub extern "C" fn zmq_timers_new() -> *mut c_void {
-    into_handle(TimerSet(Mutex::new(Timers::new())))
+    TIMER_SETS.open(|set| *lock(set) = Some(TimerSet(Timers::new())))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn zmq_timers_destroy(timers_p: *mut *mut c_void) -> c_int {
     call_int(|| {
         // SAFETY: a non-null timers_p points to the caller's handle variable.
-        let slot = unsafe { timers_p.as_mut() }.ok_or(Error::Fault)?;
-        // SAFETY: the handle is NULL or a C object's pointer.
-        unsafe { take_handle::<TimerSet>(*slot) }.ok_or(Error::Fault)?;
-        *slot = std::ptr::null_mut();
+        let handle = unsafe { timers_p.as_mut() }.ok_or(Error::Fault)?;
+        // SAFETY: the handle is NULL or the caller's zmq_timers_new pointer.
+        let slot = unsafe { TIMER_SETS.get(*handle) }.ok_or(Error::Fault)?;
+        // Only the call that takes the set out gives the slot back.
+        lock(&slot.value).take().ok_or(Error::Fault)?;
+        TIMER_SETS.give_back(slot);
+        *handle = std::ptr::null_mut();
         Ok(())
     })
 }
@@ -131,8 +131,8 @@ pub unsafe extern "C" fn zmq_timers_execute(timers: *mut c_void) -> c_int {
         // SAFETY: timers is NULL or the caller's zmq_timers_new handle (man page).
         for id in unsafe { with_timers(timers, |t| Ok(t.due(now)))? } {
             // A handler may have destroyed the set or cancelled this timer.
-            // SAFETY: as above; a set that a handler destroyed had its tag
-            // cleared by take_handle, the handle module's guard on stale handles.
+            // SAFETY: as above; a destroyed set's slot is still ours (slots
+            // are never freed) and answers EFAULT.
             let Ok(Some(handler)) = (unsafe { with_timers(timers, |t| Ok(t.fire(now, id))) })
             else {
                 continue;

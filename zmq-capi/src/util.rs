@@ -3,7 +3,7 @@
 
 use std::ffi::CStr;
 use std::ptr;
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::time::{Duration, Instant};
 
 use libc::{c_char, c_int, c_ulong, c_void, size_t};
@@ -11,7 +11,7 @@ use zmq_core::curve_keys::{self, KEY_TEXT_LEN};
 use zmq_core::{capabilities, z85, Error};
 
 use crate::ffi::{call, call_int, errno, set_errno, slice, slice_mut};
-use crate::handle::{from_handle, into_handle, take_handle, Handled};
+use crate::handle::{lock, Owned, Pool};
 
 #[no_mangle]
 pub unsafe extern "C" fn zmq_version(major: *mut c_int, minor: *mut c_int, patch: *mut c_int) {
@@ -141,16 +141,25 @@ unsafe fn write_key_text(out: *mut c_char, key: &[u8; 32]) {
 
 // ---- Atomic counters ----
 
-struct Counter(AtomicI32);
-
-impl Handled for Counter {
-    const TAG: u64 = 0x5a4d_5143_4f55_4e54;
+#[derive(Default)]
+struct Counter {
+    value: AtomicI32,
+    /// Cleared by the one destroy call that wins.
+    live: AtomicBool,
 }
 
-/// The counter behind a handle; EFAULT (and `None`) for an invalid one.
-unsafe fn counter<'a>(handle: *mut c_void) -> Option<&'a AtomicI32> {
-    // SAFETY: handles are NULL or C objects' pointers (handle module).
-    let found = unsafe { from_handle::<Counter>(handle) }.map(|c| &c.0);
+static COUNTERS: Pool<Counter> = Pool::new(0x5a4d_5141_434e_5452);
+
+/// The counter behind a handle; EFAULT (and `None`) for an invalid or
+/// destroyed one.
+///
+/// # Safety
+/// `handle` is NULL or a pointer from `zmq_atomic_counter_new`.
+unsafe fn counter(handle: *mut c_void) -> Option<&'static AtomicI32> {
+    // SAFETY: per this function's contract (see Pool::get).
+    let found = unsafe { COUNTERS.get(handle) }
+        .filter(|slot| slot.value.live.load(Ordering::Acquire))
+        .map(|slot| &slot.value.value);
     if found.is_none() {
         set_errno(Error::Fault.errno());
     }
@@ -159,7 +168,10 @@ unsafe fn counter<'a>(handle: *mut c_void) -> Option<&'a AtomicI32> {
 
 #[no_mangle]
 pub extern "C" fn zmq_atomic_counter_new() -> *mut c_void {
-    into_handle(Counter(AtomicI32::new(0)))
+    COUNTERS.open(|c| {
+        c.value.store(0, Ordering::SeqCst);
+        c.live.store(true, Ordering::Release);
+    })
 }
 
 #[no_mangle]
@@ -195,19 +207,20 @@ pub unsafe extern "C" fn zmq_atomic_counter_destroy(counter_p: *mut *mut c_void)
     let Some(slot) = (unsafe { counter_p.as_mut() }) else {
         return;
     };
-    // SAFETY: the handle is NULL or a C object's pointer.
-    if unsafe { take_handle::<Counter>(*slot) }.is_some() {
-        *slot = ptr::null_mut();
+    // SAFETY: the handle is NULL or the caller's zmq_atomic_counter_new
+    // pointer (see Pool::get).
+    if let Some(counter) = unsafe { COUNTERS.get(*slot) } {
+        // Only the call that finds it live gives the slot back.
+        if counter.value.live.swap(false, Ordering::AcqRel) {
+            COUNTERS.give_back(counter);
+            *slot = ptr::null_mut();
+        }
     }
 }
 
 // ---- Stopwatches and sleep ----
 
-struct Stopwatch(Instant);
-
-impl Handled for Stopwatch {
-    const TAG: u64 = 0x5a4d_5153_5457_4154;
-}
+static STOPWATCHES: Pool<Owned<Instant>> = Pool::new(0x5a4d_5153_5457_4154);
 
 fn micros(elapsed: Duration) -> c_ulong {
     c_ulong::try_from(elapsed.as_micros()).unwrap_or(c_ulong::MAX)
@@ -215,19 +228,31 @@ fn micros(elapsed: Duration) -> c_ulong {
 
 #[no_mangle]
 pub extern "C" fn zmq_stopwatch_start() -> *mut c_void {
-    into_handle(Stopwatch(Instant::now()))
+    STOPWATCHES.open(|start| *lock(start) = Some(Instant::now()))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn zmq_stopwatch_intermediate(watch: *mut c_void) -> c_ulong {
-    // SAFETY: the handle is NULL or a C object's pointer.
-    unsafe { from_handle::<Stopwatch>(watch) }.map_or(0, |w| micros(w.0.elapsed()))
+    // SAFETY: the handle is NULL or the caller's zmq_stopwatch_start
+    // pointer (see Pool::get).
+    let slot = unsafe { STOPWATCHES.get(watch) };
+    slot.and_then(|s| *lock(&s.value))
+        .map_or(0, |start| micros(start.elapsed()))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn zmq_stopwatch_stop(watch: *mut c_void) -> c_ulong {
-    // SAFETY: the handle is NULL or a C object's pointer.
-    unsafe { take_handle::<Stopwatch>(watch) }.map_or(0, |w| micros(w.0.elapsed()))
+    // SAFETY: the handle is NULL or the caller's zmq_stopwatch_start
+    // pointer (see Pool::get).
+    let Some(slot) = (unsafe { STOPWATCHES.get(watch) }) else {
+        return 0;
+    };
+    // Only the call that takes the start out gives the slot back.
+    let Some(start) = lock(&slot.value).take() else {
+        return 0;
+    };
+    STOPWATCHES.give_back(slot);
+    micros(start.elapsed())
 }
 
 #[no_mangle]
@@ -239,11 +264,7 @@ pub extern "C" fn zmq_sleep(seconds: c_int) {
 
 // ---- Threads ----
 
-struct Thread(std::thread::JoinHandle<()>);
-
-impl Handled for Thread {
-    const TAG: u64 = 0x5a4d_5154_4852_4541;
-}
+static THREADS: Pool<Owned<std::thread::JoinHandle<()>>> = Pool::new(0x5a4d_5154_4852_4541);
 
 /// The function and argument a new thread runs.
 struct Start {
@@ -275,15 +296,22 @@ pub unsafe extern "C" fn zmq_threadstart(
                 unsafe { (start.func)(start.arg) };
             })
             .map_err(Error::from)?;
-        Ok(into_handle(Thread(thread)))
+        Ok(THREADS.open(|slot| *lock(slot) = Some(thread)))
     })
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn zmq_threadclose(thread: *mut c_void) {
-    // SAFETY: the handle is NULL or a C object's pointer.
-    if let Some(Thread(handle)) = unsafe { take_handle::<Thread>(thread) } {
-        // A panic cannot come out of a C thread function; nothing to report.
-        let _ = handle.join();
-    }
+    // SAFETY: the handle is NULL or the caller's zmq_threadstart pointer
+    // (see Pool::get).
+    let Some(slot) = (unsafe { THREADS.get(thread) }) else {
+        return;
+    };
+    // Only the call that takes the thread out joins it.
+    let Some(handle) = lock(&slot.value).take() else {
+        return;
+    };
+    THREADS.give_back(slot);
+    // A panic cannot come out of a C thread function; nothing to report.
+    let _ = handle.join();
 }
