@@ -259,7 +259,16 @@ impl Session {
 
     /// The socket closed with this ZMQ_LINGER (ms; -1 forever).
     pub fn linger(&mut self, cx: &mut Cx, linger_ms: i64, now: Instant) {
-        if linger_ms == 0 || self.pipe.is_none() {
+        if linger_ms == 0 {
+            // What libzmq's I/O thread would hold by now still goes: one
+            // batch from the pipe, written as far as the connection takes
+            // it at once. Only what could not reach the wire is dropped.
+            self.pull();
+            let _ = self.flush();
+            self.close(cx);
+            return;
+        }
+        if self.pipe.is_none() {
             self.close(cx);
             return;
         }
