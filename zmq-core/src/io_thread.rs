@@ -423,7 +423,10 @@ impl Reactor {
                 self.deadlines.update(token, s.deadline());
                 s.is_done()
             }
-            Some(Handler::Listener(l)) => l.is_done(),
+            Some(Handler::Listener(l)) => {
+                self.deadlines.update(token, l.deadline());
+                l.is_done()
+            }
             None => false,
         };
         if finished {
@@ -461,8 +464,10 @@ impl Reactor {
     /// the next turn of the loop.
     fn run_timers(&mut self, now: Instant) {
         for token in self.deadlines.take_due(now) {
-            if let Some(Handler::Session(s)) = self.handlers.get_mut(&token) {
-                s.timer(&mut self.cx, now);
+            match self.handlers.get_mut(&token) {
+                Some(Handler::Session(s)) => s.timer(&mut self.cx, now),
+                Some(Handler::Listener(l)) => l.timer(&mut self.cx),
+                None => {}
             }
             self.settle(token);
         }

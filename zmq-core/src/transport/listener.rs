@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use mio::{Interest, Token};
 
@@ -11,6 +12,11 @@ use super::session::Session;
 use super::{SessionConfig, Stream};
 use crate::io_thread::{Cx, Handler};
 use crate::monitor::Ends;
+
+/// How long a listener that ran out of file descriptors (or memory) waits
+/// before it tries to accept again: the waiting connections stay in the
+/// backlog, and no readiness event would come for them.
+const ACCEPT_RETRY: Duration = Duration::from_millis(100);
 
 /// A file's device, inode and change time: a file made again in the same
 /// place may get the same inode, but not at the same nanosecond.
@@ -51,6 +57,8 @@ pub struct Listener {
     /// made for `ipc://*`.
     ipc_path: Option<(PathBuf, FileId)>,
     ipc_dir: Option<PathBuf>,
+    /// Accepting failed for want of resources: try again then.
+    retry_at: Option<Instant>,
     done: bool,
 }
 
@@ -81,6 +89,7 @@ impl Listener {
                 endpoint,
                 ipc_path,
                 ipc_dir,
+                retry_at: None,
                 done: false,
             },
         ))
@@ -137,11 +146,31 @@ impl Listener {
                     }
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                // WouldBlock: all taken. Anything else (EMFILE...): the
-                // connection waits in the backlog for the next event.
-                Err(_) => return,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return,
+                // EMFILE, ENFILE, ENOBUFS, ENOMEM...: the connection waits
+                // in the backlog; no event will say when descriptors free
+                // up, so try again after a while (never in a busy loop).
+                Err(e) => {
+                    self.config.monitors.event(
+                        crate::monitor::ACCEPT_FAILED,
+                        e.raw_os_error().unwrap_or(0) as u32,
+                        Ends::bound(&self.endpoint),
+                    );
+                    self.retry_at = Some(Instant::now() + ACCEPT_RETRY);
+                    return;
+                }
             }
         }
+    }
+
+    /// When to try accepting again, after running out of resources.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.retry_at
+    }
+
+    pub fn timer(&mut self, cx: &mut Cx) {
+        self.retry_at = None;
+        self.ready(cx);
     }
 
     pub fn close(&mut self, cx: &mut Cx) {
