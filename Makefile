@@ -9,6 +9,7 @@
 #                             last line is "N passed, M failed". Installs the Debian
 #                             packages it needs first (scripts/deps.sh).
 #   make lib-draft            the library with the draft API, in build/draft/lib
+#   make test-asan            the C tests under AddressSanitizer, UBSan, LSan
 #   make fuzz-smoke           every fuzz target for FUZZ_SECONDS (30) each
 #   make lint                 rustfmt and clippy, warnings as errors
 #   make bench                our perf tools on this library and on the system libzmq
@@ -29,7 +30,7 @@ CC          ?= cc
 BUILD       := build
 CARGO_OUT   := target/release
 
-.PHONY: all lib lib-draft fuzz-smoke run deps test test-rust test-symbols test-reference test-c lint bench install clean
+.PHONY: all lib lib-draft fuzz-smoke test-asan run deps test test-rust test-symbols test-reference test-c lint bench install clean
 
 all: lib
 
@@ -84,6 +85,10 @@ test-reference:
 
 test-c: lib
 	bash scripts/test.sh c
+
+# The C tests with AddressSanitizer, UBSan and LeakSanitizer.
+test-asan: lib
+	bash scripts/test.sh asan
 
 lint:
 	$(CARGO) fmt --all -- --check

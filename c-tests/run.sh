@@ -9,7 +9,9 @@
 # libzmq3-dev) with -DREFERENCE_LIBZMQ instead: this proves that what the tests
 # expect is libzmq's behaviour. Sections that check our answers to input on
 # which libzmq crashes or asserts are compiled out there. VALGRIND=0 skips the
-# valgrind runs. DRAFT=1 builds c-tests/draft/test_*.c instead, with
+# valgrind runs. ASAN=1 builds the same C tests with AddressSanitizer and
+# UndefinedBehaviorSanitizer (and LeakSanitizer at exit) against our
+# library, and runs them natively. DRAFT=1 builds c-tests/draft/test_*.c instead, with
 # ZMQ_BUILD_DRAFT_API, against the draft build in build/draft/lib (`make
 # lib-draft`); the system libzmq is a stable build, so these are ours only.
 set -u
@@ -21,7 +23,18 @@ mkdir -p "$out"
 filter=${1:-}
 CC=${CC:-cc}
 sources=(c-tests/test_*.c)
-if [ "${DRAFT:-0}" = 1 ]; then
+if [ "${ASAN:-0}" = 1 ]; then
+    out=$root/build/c-tests-asan
+    mkdir -p "$out"
+    CFLAGS="-std=gnu11 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -I$root/include -I$root/c-tests"
+    LIBS="-L$lib -lzmq -lpthread"
+    export LD_LIBRARY_PATH=$lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+    # Leaks are checked at exit, in the library's allocations too (they go
+    # through the sanitizer's malloc).
+    export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:allocator_may_return_null=1}
+    export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
+    VALGRIND=0
+elif [ "${DRAFT:-0}" = 1 ]; then
     lib=$root/build/draft/lib
     out=$root/build/c-tests-draft
     mkdir -p "$out"
@@ -82,7 +95,7 @@ done
 
 for script in c-tests/test_*.sh; do
     [ -e "$script" ] || continue
-    [ "${REFERENCE:-0}" = 1 ] || [ "${DRAFT:-0}" = 1 ] && continue
+    [ "${REFERENCE:-0}" = 1 ] || [ "${DRAFT:-0}" = 1 ] || [ "${ASAN:-0}" = 1 ] && continue
     name=$(basename "$script" .sh)
     case "$name" in *"$filter"*) ;; *) continue ;; esac
     timeout 300 bash "$script" >"$out/$name.log" 2>&1

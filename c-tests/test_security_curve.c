@@ -657,7 +657,7 @@ static void test_idle_peers (void)
     CHECK (write_all (idle[4], greeting, 64));
     void *clients[3];
     for (int i = 0; i < 3; i++) {
-        char id[8];
+        char id[16];
         snprintf (id, sizeof id, "c%d", i);
         clients[i] = new_socket (ZMQ_DEALER);
         zmq_setsockopt (clients[i], ZMQ_ROUTING_ID, id, strlen (id));

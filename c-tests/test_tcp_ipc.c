@@ -689,7 +689,7 @@ static void test_many_peers (const char *transport)
     void *dealers[PEERS];
     for (int i = 0; i < PEERS; i++) {
         dealers[i] = socket_with_timeout (ZMQ_DEALER);
-        char id[8];
+        char id[16];
         snprintf (id, sizeof id, "d%d", i);
         zmq_setsockopt (dealers[i], ZMQ_ROUTING_ID, id, strlen (id));
         zmq_connect (dealers[i], endpoint);
@@ -709,7 +709,7 @@ static void test_many_peers (const char *transport)
     CHECK_EQ_INT (answered, PEERS);
     int back = 0;
     for (int i = 0; i < PEERS; i++) {
-        char want[8], got[8];
+        char want[16], got[16];
         snprintf (want, sizeof want, "d%d", i);
         int n = zmq_recv (dealers[i], got, sizeof got, 0);
         back += n == (int) strlen (want) && memcmp (got, want, (size_t) n) == 0;

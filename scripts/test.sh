@@ -10,6 +10,8 @@
 #   c          the C tests on this library, natively and under valgrind, and
 #              every c-tests/test_*.sh (interop, pyzmq, CZMQ, ...); then
 #              c-tests/draft/ on the draft build (make lib-draft)
+#   asan       the C tests built with AddressSanitizer, UndefinedBehavior-
+#              Sanitizer and LeakSanitizer, on this library
 #   fuzz       every fuzz target for FUZZ_SECONDS (30) each, one check per
 #              target (scripts/fuzz.sh)
 #
@@ -23,7 +25,7 @@ cd "$(dirname "$0")/.."
 logs=build/test-logs
 mkdir -p "$logs"
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(lint rust symbols reference c fuzz)
+[ ${#stages[@]} -gt 0 ] || stages=(lint rust symbols reference c asan fuzz)
 
 total_passed=0
 total_failed=0
@@ -103,8 +105,9 @@ for stage in "${stages[@]}"; do
                 tail -40 "$logs/lib-draft.log"
                 report c-draft 0 1 0
             fi ;;
+        asan) counted asan env ASAN=1 bash c-tests/run.sh ;;
         fuzz) counted fuzz bash scripts/fuzz.sh "${FUZZ_SECONDS:-30}" ;;
-        *) echo "unknown stage '$stage' (lint, rust, symbols, reference, c, fuzz)"; exit 2 ;;
+        *) echo "unknown stage '$stage' (lint, rust, symbols, reference, c, asan, fuzz)"; exit 2 ;;
     esac
 done
 
