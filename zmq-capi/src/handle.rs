@@ -28,7 +28,35 @@ pub fn lock<T>(owned: &Owned<T>) -> std::sync::MutexGuard<'_, Option<T>> {
 #[repr(C)]
 pub struct Slot<T: 'static> {
     tag: AtomicU64,
+    /// The process generation the object was made in (see [`forked`]).
+    born: AtomicU64,
     pub value: T,
+}
+
+impl<T> Slot<T> {
+    /// Whether the object was made by the parent of this forked process:
+    /// its I/O threads are not here, so using it could only hang.
+    pub fn inherited(&self) -> bool {
+        self.born.load(Ordering::Relaxed) != GENERATION.load(Ordering::Relaxed)
+    }
+}
+
+/// Bumped in the child of every fork, so that objects the child inherited
+/// are told from those it makes itself.
+static GENERATION: AtomicU64 = AtomicU64::new(0);
+
+extern "C" fn forked() {
+    GENERATION.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Starts counting forks (once per process; before the first object).
+pub fn watch_forks() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: registers a child handler that only bumps an atomic,
+        // which is async-signal-safe as a fork child handler must be.
+        unsafe { libc::pthread_atfork(None, None, Some(forked)) };
+    });
 }
 
 /// Closed slots wait this long in line before reuse, so that a stale
@@ -66,12 +94,15 @@ impl<T: Default + Sync + 'static> Pool<T> {
         drop(closed);
         Box::leak(Box::new(Slot {
             tag: AtomicU64::new(0),
+            born: AtomicU64::new(0),
             value: T::default(),
         }))
     }
 
     /// Makes the slot's object visible to C; returns its handle.
     pub fn publish(&self, slot: &'static Slot<T>) -> *mut c_void {
+        slot.born
+            .store(GENERATION.load(Ordering::Relaxed), Ordering::Relaxed);
         slot.tag.store(self.tag, Ordering::Release);
         std::ptr::from_ref(slot).cast_mut().cast()
     }

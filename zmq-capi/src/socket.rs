@@ -14,7 +14,7 @@ use zmq_core::socket::{Socket, SNDMORE};
 use zmq_core::{Error, Msg, Result};
 
 use crate::ffi::{call, call_int, slice, slice_mut};
-use crate::handle::{Pool, Slot};
+use crate::handle::{watch_forks, Pool, Slot};
 use crate::msg::live_mut;
 use crate::{zmq_msg_t, zmq_pollitem_t};
 
@@ -23,10 +23,14 @@ type ContextCell = Mutex<Option<Context>>;
 static CONTEXTS: Pool<ContextCell> = Pool::new(0x5a4d_5143_5458_0001);
 static SOCKETS: Pool<Socket> = Pool::new(0x5a4d_5153_4f43_4b31);
 
-/// The context behind a handle; EFAULT for an invalid or terminated one.
+/// The context behind a handle; EFAULT for an invalid or terminated one,
+/// ETERM for one inherited across fork.
 fn context(handle: *mut c_void) -> Result<(&'static Slot<ContextCell>, Context)> {
     // SAFETY: C passes NULL or its context pointer; see Pool::get.
     let slot = unsafe { CONTEXTS.get(handle) }.ok_or(Error::Fault)?;
+    if slot.inherited() {
+        return Err(Error::Terminated);
+    }
     let ctx = slot
         .value
         .lock()
@@ -36,10 +40,25 @@ fn context(handle: *mut c_void) -> Result<(&'static Slot<ContextCell>, Context)>
     Ok((slot, ctx))
 }
 
-/// The socket behind a handle; ENOTSOCK for an invalid or closed one.
+/// The socket behind a handle; ENOTSOCK for an invalid or closed one,
+/// ETERM for one inherited across fork.
 fn socket(handle: *mut c_void) -> Result<&'static Slot<Socket>> {
     // SAFETY: C passes NULL or its socket pointer; see Pool::get.
-    unsafe { SOCKETS.get(handle) }.ok_or(Error::NotSocket)
+    let slot = unsafe { SOCKETS.get(handle) }.ok_or(Error::NotSocket)?;
+    if slot.inherited() {
+        return Err(Error::Terminated);
+    }
+    Ok(slot)
+}
+
+/// A context or socket inherited across fork: closing it in the child is
+/// a no-op that succeeds (its I/O threads are the parent's).
+fn inherited<T>(pool: &Pool<T>, handle: *mut c_void) -> bool
+where
+    T: Default + Sync + 'static,
+{
+    // SAFETY: C passes NULL or its object's pointer; see Pool::get.
+    unsafe { pool.get(handle) }.is_some_and(|slot| slot.inherited())
 }
 
 /// A C string argument.
@@ -66,6 +85,7 @@ fn size_result(size: usize) -> c_int {
 #[no_mangle]
 pub extern "C" fn zmq_ctx_new() -> *mut c_void {
     call(ptr::null_mut(), || {
+        watch_forks();
         let slot = CONTEXTS.take();
         *slot.value.lock().unwrap_or_else(|p| p.into_inner()) = Some(Context::new());
         Ok(CONTEXTS.publish(slot))
@@ -87,6 +107,9 @@ pub extern "C" fn zmq_init(io_threads: c_int) -> *mut c_void {
 #[no_mangle]
 pub extern "C" fn zmq_ctx_term(context_: *mut c_void) -> c_int {
     call_int(|| {
+        if inherited(&CONTEXTS, context_) {
+            return Ok(());
+        }
         let (slot, ctx) = context(context_)?;
         // EINTR leaves the context as it is, to be terminated again.
         ctx.terminate()?;
@@ -152,6 +175,9 @@ pub extern "C" fn zmq_socket(context_: *mut c_void, type_: c_int) -> *mut c_void
 #[no_mangle]
 pub extern "C" fn zmq_close(s: *mut c_void) -> c_int {
     call_int(|| {
+        if inherited(&SOCKETS, s) {
+            return Ok(());
+        }
         let slot = socket(s)?;
         // Only the caller whose close succeeds gives the slot back.
         slot.value.close()?;

@@ -307,6 +307,10 @@ pub unsafe extern "C" fn zmq_threadclose(thread: *mut c_void) {
     let Some(slot) = (unsafe { THREADS.get(thread) }) else {
         return;
     };
+    // A thread of the parent of this forked process is not here to join.
+    if slot.inherited() {
+        return;
+    }
     // Only the call that takes the thread out joins it.
     let Some(handle) = lock(&slot.value).take() else {
         return;
