@@ -122,7 +122,8 @@ fn pin(cpus: &[i32]) {
 /// and SCHED_RR; under the other policies (which have none) asking for one
 /// means the lowest nice value. What the system refuses (an unprivileged
 /// process asking for real time) leaves the thread as it was; libzmq
-/// aborts there.
+/// aborts there. (pthread scheduling has no safe wrapper.)
+#[allow(unsafe_code)]
 fn schedule(policy: i32, priority: i32) {
     use nix::libc;
     if policy < 0 && priority < 0 {
@@ -617,6 +618,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(unsafe_code)]
     fn threads_take_the_scheduling_policy() {
         let settings = ThreadSettings {
             sched_policy: nix::libc::SCHED_BATCH,

@@ -607,6 +607,7 @@ mod tests {
     /// CVE-2021-20234: a pipe that ends while a message is unfinished (on
     /// either side, or half read) frees every frame of it.
     #[test]
+    #[allow(unsafe_code)]
     fn cve_2021_20234_unfinished_messages_are_freed_when_the_pipe_ends() {
         use std::sync::atomic::AtomicUsize;
         static FREED: AtomicUsize = AtomicUsize::new(0);

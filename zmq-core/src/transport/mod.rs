@@ -131,6 +131,7 @@ pub(crate) fn tune_tcp(stream: &mio::net::TcpStream, config: &SessionConfig) {
 /// on a read that finds nothing. No socket crate wraps it. A failure (no
 /// CAP_NET_ADMIN to raise it past net.core.busy_read) is ignored, like
 /// that of the other tunings here.
+#[allow(unsafe_code)]
 fn set_busy_poll(stream: &mio::net::TcpStream, usecs: i32) {
     use std::os::fd::AsRawFd;
     // SAFETY: the descriptor is the stream's, open while it is borrowed;
@@ -197,6 +198,7 @@ pub(crate) fn tcp_listen(
 /// the application's descriptor stays the application's to close (see
 /// docs/differences.md). Anything but a listening socket of the transport's
 /// family is refused with EINVAL.
+#[allow(unsafe_code)]
 pub(crate) fn adopt_listener(fd: i32, unix: bool) -> io::Result<Socket> {
     use nix::fcntl::{fcntl, FcntlArg};
     use std::os::fd::FromRawFd;
