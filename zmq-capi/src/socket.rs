@@ -448,25 +448,17 @@ pub unsafe extern "C" fn zmq_socket_monitor(
     addr: *const c_char,
     events: c_int,
 ) -> c_int {
-    call_int(|| {
-        let slot = socket(s)?;
-        let endpoint = if addr.is_null() {
-            None
-        } else {
-            // SAFETY: per the contract.
-            Some(unsafe { text(addr)? })
-        };
-        // The C int widens to libzmq's 64-bit mask with its sign, so -1
-        // asks for events version 1 does not have (EINVAL, as in libzmq).
-        slot.value.monitor(endpoint, events as i64 as u64, 1, 0)
-    })
+    // The C int widens to libzmq's 64-bit mask with its sign, so -1 asks
+    // for events version 1 does not have (EINVAL, as in libzmq).
+    // SAFETY: addr per this function's contract.
+    unsafe { monitor(s, addr, events as i64 as u64, 1, 0) }
 }
 
+/// Starts or stops a socket's monitor (both `zmq_socket_monitor` calls).
+///
 /// # Safety
 /// `addr` must be NULL (stop monitoring) or NUL-terminated.
-#[cfg(feature = "draft")]
-#[no_mangle]
-pub unsafe extern "C" fn zmq_socket_monitor_versioned(
+unsafe fn monitor(
     s: *mut c_void,
     addr: *const c_char,
     events: u64,
@@ -484,6 +476,21 @@ pub unsafe extern "C" fn zmq_socket_monitor_versioned(
         slot.value
             .monitor(endpoint, events, event_version, socket_type)
     })
+}
+
+/// # Safety
+/// `addr` must be NULL (stop monitoring) or NUL-terminated.
+#[cfg(feature = "draft")]
+#[no_mangle]
+pub unsafe extern "C" fn zmq_socket_monitor_versioned(
+    s: *mut c_void,
+    addr: *const c_char,
+    events: u64,
+    event_version: c_int,
+    socket_type: c_int,
+) -> c_int {
+    // SAFETY: addr per this function's contract.
+    unsafe { monitor(s, addr, events, event_version, socket_type) }
 }
 
 #[cfg(feature = "draft")]
