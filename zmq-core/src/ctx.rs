@@ -271,7 +271,7 @@ impl Context {
                 }
             }
             signal.wait(None)?;
-            signal.take();
+            signal.discard();
         }
     }
 

@@ -309,6 +309,10 @@ pub struct Reactor {
     handlers: HashMap<Token, Handler>,
     deadlines: Deadlines,
     stopping: bool,
+    /// Buffers kept between turns: the mailbox's commands, and the list
+    /// of handlers to run again while `cx.again` fills.
+    commands: Vec<Command>,
+    again_spare: Vec<Token>,
 }
 
 impl Reactor {
@@ -439,7 +443,9 @@ impl Reactor {
     }
 
     fn dispatch_mailbox(&mut self) {
-        for command in self.cx.mailbox.take() {
+        let mut commands = std::mem::take(&mut self.commands);
+        self.cx.mailbox.take_into(&mut commands);
+        for command in commands.drain(..) {
             let (pipe, kind) = match command {
                 Command::ActivateRead(id) => (id, PipeEvent::Read),
                 Command::ActivateWrite(id) => (id, PipeEvent::Write),
@@ -459,6 +465,7 @@ impl Reactor {
                 self.cx.again.push(token);
             }
         }
+        self.commands = commands;
     }
 
     /// Runs the timers due, each once: one that is due again waits for
@@ -521,6 +528,8 @@ fn run(mut poll: Poll, mailbox: Arc<Mailbox>, shared: &Arc<IoHandle>) {
         },
         handlers: HashMap::new(),
         deadlines: Deadlines::default(),
+        commands: Vec::new(),
+        again_spare: Vec::new(),
         stopping: false,
     };
     loop {
@@ -560,10 +569,15 @@ fn run(mut poll: Poll, mailbox: Arc<Mailbox>, shared: &Arc<IoHandle>) {
         if reactor.cx.mailbox.is_signaled() {
             reactor.dispatch_mailbox();
         }
-        let again = std::mem::take(&mut reactor.cx.again);
-        for token in again {
+        // The two lists trade places, each keeping its buffer.
+        let mut again = std::mem::replace(
+            &mut reactor.cx.again,
+            std::mem::take(&mut reactor.again_spare),
+        );
+        for token in again.drain(..) {
             reactor.run_handler(token, None);
         }
+        reactor.again_spare = again;
         reactor.run_timers(Instant::now());
     }
 }

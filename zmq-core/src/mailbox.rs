@@ -75,12 +75,29 @@ impl Mailbox {
         self.pending.load(Ordering::Acquire)
     }
 
-    /// Takes every waiting command (see the type's notes for the order).
-    pub fn take(&self) -> Vec<Command> {
+    /// Moves every waiting command into `out`, which must be empty (see
+    /// the type's notes for the order). The queue keeps `out`'s buffer in
+    /// exchange, so that a busy mailbox does not allocate per command.
+    pub fn take_into(&self, out: &mut Vec<Command>) {
+        debug_assert!(out.is_empty());
         self.drain();
         let mut queue = self.commands.lock();
         self.pending.store(false, Ordering::Release);
-        std::mem::take(&mut *queue)
+        std::mem::swap(&mut *queue, out);
+    }
+
+    /// Drops every waiting command (a wake-up is all that mattered).
+    pub fn discard(&self) {
+        let mut dropped = Vec::new();
+        self.take_into(&mut dropped);
+    }
+
+    /// Takes every waiting command.
+    #[cfg(test)]
+    pub fn take(&self) -> Vec<Command> {
+        let mut out = Vec::new();
+        self.take_into(&mut out);
+        out
     }
 
     /// Clears a stray count when no command waits, so that the eventfd is

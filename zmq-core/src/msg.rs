@@ -26,6 +26,7 @@ use crate::error::{Error, Result};
 use crate::metadata::Metadata;
 
 mod pool;
+pub(crate) use pool::{allocate as allocate_block, block_holding, free as free_block};
 
 /// Bytes a message carries without allocating.
 pub const INLINE_CAPACITY: usize = 40;

@@ -27,7 +27,9 @@ use std::ptr;
 use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 use std::sync::Arc;
 
-use crate::msg::Msg;
+use std::alloc::Layout;
+
+use crate::msg::{self, Msg};
 
 /// Frames per chunk.
 const CHUNK: usize = 128;
@@ -46,12 +48,33 @@ struct Chunk {
     next: AtomicPtr<Chunk>,
 }
 
+/// Chunks come from the message body pool: the writer's thread allocates
+/// them and the reader's frees them, as with bodies, and the pool carries
+/// blocks from one thread to the other without the system allocator.
+const CHUNK_LAYOUT: Layout = msg::block_holding::<Chunk>();
+
 impl Chunk {
     fn allocate() -> *mut Chunk {
-        Box::into_raw(Box::new(Chunk {
-            slots: std::array::from_fn(|_| UnsafeCell::new(MaybeUninit::uninit())),
-            next: AtomicPtr::new(ptr::null_mut()),
-        }))
+        // SAFETY: the layout has a non-zero size.
+        let chunk = unsafe { msg::allocate_block(CHUNK_LAYOUT, false) }.cast::<Chunk>();
+        if chunk.is_null() {
+            std::alloc::handle_alloc_error(CHUNK_LAYOUT);
+        }
+        // SAFETY: the block is fresh, large and aligned enough for a Chunk
+        // (block_holding); its slots may stay uninitialised (MaybeUninit),
+        // only `next` needs a value.
+        unsafe { ptr::addr_of_mut!((*chunk).next).write(AtomicPtr::new(ptr::null_mut())) };
+        chunk
+    }
+
+    /// Gives a chunk back to the pool.
+    ///
+    /// # Safety
+    /// `chunk` came from [`Chunk::allocate`], holds no live message, and
+    /// nothing uses it any more.
+    unsafe fn free(chunk: *mut Chunk) {
+        // SAFETY: forwarded to the caller; a Chunk needs no drop of its own.
+        unsafe { msg::free_block(chunk.cast::<u8>(), CHUNK_LAYOUT) };
     }
 }
 
@@ -167,7 +190,7 @@ impl Drop for Shared {
                 // the end of this one; nobody else uses the chunks now.
                 let next = unsafe { (*chunk).next.load(Ordering::Acquire) };
                 // SAFETY: allocated by Chunk::allocate; its slots are done.
-                drop(unsafe { Box::from_raw(chunk) });
+                unsafe { Chunk::free(chunk) };
                 chunk = next;
                 index = 0;
             }
@@ -181,13 +204,13 @@ impl Drop for Shared {
             let next = unsafe { (*chunk).next.load(Ordering::Acquire) };
             // SAFETY: allocated by Chunk::allocate; the remaining chunks hold
             // no live messages, and `next` was read first.
-            drop(unsafe { Box::from_raw(chunk) });
+            unsafe { Chunk::free(chunk) };
             chunk = next;
         }
         let spare = *self.spare.get_mut();
         if !spare.is_null() {
             // SAFETY: a spare chunk is owned by the queue alone.
-            drop(unsafe { Box::from_raw(spare) });
+            unsafe { Chunk::free(spare) };
         }
     }
 }
@@ -402,7 +425,7 @@ impl Reader {
             if !old.is_null() {
                 // SAFETY: a spare chunk is owned by the queue alone and the
                 // writer took it out with a swap before using it.
-                drop(unsafe { Box::from_raw(old) });
+                unsafe { Chunk::free(old) };
             }
         }
         // SAFETY: the slot is below the published count (acquired), so the

@@ -11,9 +11,10 @@
 //!
 //! Every block is an ordinary allocation of its class size, so leak
 //! checkers still see a message that is never closed. A thread's
-//! magazine holds at most 128 KiB of one class and the depot 512 KiB (a
-//! few MiB in all, and only of the sizes a program really sends); a
-//! thread's magazines go to the depot when the thread ends. Bodies are
+//! magazine holds at most 128 KiB of one class, and the depot 4,096
+//! blocks or 4 MiB, about what default pipes hold in flight (and only of
+//! the sizes a program really sends); a thread's magazines go to the
+//! depot when the thread ends. Bodies are
 //! rounded up to a power of two, from 64 B to 64 KiB; larger ones come
 //! from the system allocator as they are.
 
@@ -31,8 +32,11 @@ const HEADER: usize = super::OWNED_DATA_OFFSET;
 /// Bytes a thread's magazine holds at most (and at most 64 blocks).
 const MAGAZINE_BYTES: usize = 128 * 1024;
 /// Bytes of free blocks the depot keeps per class, beyond which freed
-/// magazines go back to the system allocator.
-const DEPOT_BYTES: usize = 512 * 1024;
+/// magazines go back to the system allocator. A sender runs ahead of its
+/// receiver by up to both high-water marks (2,000 messages by default), so
+/// the depot must hold that many blocks for a burst to come back without
+/// the system allocator; past 4,096 blocks, or 4 MiB, it does not keep them.
+const DEPOT_BYTES: usize = 4 * 1024 * 1024;
 
 const fn block_size(class: usize) -> usize {
     HEADER + (1 << (class as u32 + SMALLEST_SHIFT))
@@ -76,8 +80,37 @@ pub(super) fn layout_for(len: usize) -> Option<Layout> {
     Layout::from_size_align(size, super::OWNED_ALIGN).ok()
 }
 
-static DEPOT: [Mutex<Vec<Vec<Block>>>; CLASS_COUNT] =
-    [const { Mutex::new(Vec::new()) }; CLASS_COUNT];
+/// The layout of the smallest recycled block that holds a `T`: for other
+/// fixed-size blocks that one thread allocates and another frees, as with
+/// message bodies (the pipe's chunks). Used in a constant, so that a type
+/// no class holds fails to compile.
+pub(crate) const fn block_holding<T>() -> Layout {
+    let mut class = 0;
+    while class < CLASS_COUNT {
+        if std::mem::size_of::<T>() <= block_size(class)
+            && std::mem::align_of::<T>() <= super::OWNED_ALIGN
+        {
+            return LAYOUTS[class];
+        }
+        class += 1;
+    }
+    panic!("no block class holds this type")
+}
+
+/// Full magazines waiting for an allocating thread, and empty ones (their
+/// buffers) waiting for a freeing thread, so that trading magazines does
+/// not allocate.
+struct Depot {
+    full: Vec<Vec<Block>>,
+    empty: Vec<Vec<Block>>,
+}
+
+static DEPOT: [Mutex<Depot>; CLASS_COUNT] = [const {
+    Mutex::new(Depot {
+        full: Vec::new(),
+        empty: Vec::new(),
+    })
+}; CLASS_COUNT];
 
 fn depot_limit(class: usize) -> usize {
     (DEPOT_BYTES / (block_size(class) * magazine_capacity(class))).max(1)
@@ -91,7 +124,7 @@ impl Drop for Magazines {
         // The thread is ending: its blocks serve the others.
         for (class, magazine) in self.0.iter_mut().enumerate() {
             if !magazine.is_empty() {
-                give_to_depot(class, std::mem::take(magazine));
+                drop(give_to_depot(class, std::mem::take(magazine)));
             }
         }
     }
@@ -101,18 +134,37 @@ thread_local! {
     static MAGAZINES: RefCell<Magazines> = RefCell::new(Magazines::default());
 }
 
-fn give_to_depot(class: usize, magazine: Vec<Block>) {
+/// Hands a full magazine to the depot; returns an empty one's buffer to
+/// fill next, if one is free.
+fn give_to_depot(class: usize, magazine: Vec<Block>) -> Option<Vec<Block>> {
     let mut depot = DEPOT[class].lock();
-    if depot.len() < depot_limit(class) {
-        depot.push(magazine);
-        return;
-    }
+    let empty = depot.empty.pop();
+    let mut magazine = if depot.full.len() < depot_limit(class) {
+        depot.full.push(magazine);
+        None
+    } else {
+        Some(magazine)
+    };
     drop(depot);
-    let layout = LAYOUTS[class];
-    for block in magazine {
-        // SAFETY: every cached block was allocated with its class layout
-        // and is free.
-        unsafe { alloc::dealloc(block.0.as_ptr(), layout) };
+    if let Some(extra) = &mut magazine {
+        let layout = LAYOUTS[class];
+        for block in extra.drain(..) {
+            // SAFETY: every cached block was allocated with its class
+            // layout and is free.
+            unsafe { alloc::dealloc(block.0.as_ptr(), layout) };
+        }
+    }
+    empty.or(magazine)
+}
+
+/// Trades an empty magazine for a full one from the depot, if it has one.
+fn refill(class: usize, magazine: &mut Vec<Block>) {
+    let mut depot = DEPOT[class].lock();
+    if let Some(full) = depot.full.pop() {
+        let empty = std::mem::replace(magazine, full);
+        if empty.capacity() > 0 && depot.empty.len() < depot_limit(class) {
+            depot.empty.push(empty);
+        }
     }
 }
 
@@ -136,15 +188,13 @@ const LAYOUTS: [Layout; CLASS_COUNT] = {
 /// # Safety
 /// As `std::alloc::alloc`: `layout` has a non-zero size.
 #[inline(never)]
-pub(super) unsafe fn allocate(layout: Layout, zeroed: bool) -> *mut u8 {
+pub(crate) unsafe fn allocate(layout: Layout, zeroed: bool) -> *mut u8 {
     if let Some(class) = class_of(layout) {
         let cached = MAGAZINES
             .try_with(|magazines| {
                 let magazine = &mut magazines.borrow_mut().0[class];
                 if magazine.is_empty() {
-                    if let Some(full) = DEPOT[class].lock().pop() {
-                        *magazine = full;
-                    }
+                    refill(class, magazine);
                 }
                 magazine.pop()
             })
@@ -174,7 +224,7 @@ pub(super) unsafe fn allocate(layout: Layout, zeroed: bool) -> *mut u8 {
 /// # Safety
 /// `block` came from [`allocate`] with this `layout` and nothing uses it.
 #[inline(never)]
-pub(super) unsafe fn free(block: *mut u8, layout: Layout) {
+pub(crate) unsafe fn free(block: *mut u8, layout: Layout) {
     if let (Some(class), Some(block)) = (class_of(layout), NonNull::new(block)) {
         let block = Block(block);
         // A thread whose cache is already destroyed (a message dropped by
@@ -183,8 +233,9 @@ pub(super) unsafe fn free(block: *mut u8, layout: Layout) {
             let magazine = &mut magazines.borrow_mut().0[class];
             let capacity = magazine_capacity(class);
             if magazine.len() >= capacity {
-                let full = std::mem::replace(magazine, Vec::with_capacity(capacity));
-                give_to_depot(class, full);
+                let full = std::mem::take(magazine);
+                *magazine =
+                    give_to_depot(class, full).unwrap_or_else(|| Vec::with_capacity(capacity));
             }
             magazine.push(block);
         });
@@ -251,6 +302,6 @@ mod tests {
         drop(tx);
         freer.join().unwrap();
         let class = class_of(layout).unwrap();
-        assert!(DEPOT[class].lock().len() <= depot_limit(class));
+        assert!(DEPOT[class].lock().full.len() <= depot_limit(class));
     }
 }

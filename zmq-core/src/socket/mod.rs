@@ -195,6 +195,8 @@ struct Core {
     kind: SocketType,
     options: Options,
     mailbox: Arc<Mailbox>,
+    /// The buffer commands are taken into, kept between turns.
+    commands: Vec<Command>,
     pipes: Pipes,
     pattern: Box<dyn Pattern>,
     rcvmore: bool,
@@ -245,7 +247,9 @@ impl Core {
     #[cold]
     #[inline(never)]
     fn run_commands(&mut self) {
-        for command in self.mailbox.take() {
+        let mut commands = std::mem::take(&mut self.commands);
+        self.mailbox.take_into(&mut commands);
+        for command in commands.drain(..) {
             match command {
                 Command::ActivateRead(id) => {
                     if self.pipes.get(id).is_some() {
@@ -278,6 +282,7 @@ impl Core {
                 Command::Stop => self.stopped = true,
             }
         }
+        self.commands = commands;
         self.reap();
     }
 
@@ -815,6 +820,7 @@ impl Socket {
             kind,
             options,
             mailbox,
+            commands: Vec::new(),
             pipes: Pipes::default(),
             pattern,
             rcvmore: false,

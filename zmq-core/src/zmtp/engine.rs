@@ -12,6 +12,7 @@
 //! ours. Mechanisms that box frames (CURVE) see every frame after it; the
 //! zero-copy paths are for those that leave frames alone.
 
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::io::IoSlice;
 use std::time::{Duration, Instant};
@@ -139,6 +140,37 @@ impl Segment {
     }
 }
 
+/// Small frames are copied into buffers of this size, taken from and
+/// given back to a cache of the thread's (at most BUFFERS_KEPT of them):
+/// a busy connection allocates none per batch, and an idle one holds none.
+const BUFFER_SIZE: usize = 64 * 1024;
+const BUFFERS_KEPT: usize = 16;
+
+thread_local! {
+    static FREE_BUFFERS: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
+}
+
+fn take_buffer() -> Vec<u8> {
+    FREE_BUFFERS
+        .try_with(|free| free.borrow_mut().pop())
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| Vec::with_capacity(BUFFER_SIZE))
+}
+
+fn give_buffer(mut buf: Vec<u8>) {
+    // One grown for an oversized push is not the cache's size: dropped.
+    if buf.capacity() == BUFFER_SIZE {
+        buf.clear();
+        let _ = FREE_BUFFERS.try_with(move |free| {
+            let mut free = free.borrow_mut();
+            if free.len() < BUFFERS_KEPT {
+                free.push(buf);
+            }
+        });
+    }
+}
+
 #[derive(Default)]
 struct Output {
     segments: VecDeque<Segment>,
@@ -149,26 +181,26 @@ struct Output {
 
 impl Output {
     fn push_bytes(&mut self, bytes: &[u8]) {
-        self.len += bytes.len();
-        if let Some(Segment::Bytes(last)) = self.segments.back_mut() {
-            last.extend_from_slice(bytes);
-            return;
-        }
-        let mut buf = Vec::with_capacity(bytes.len().max(4096));
-        buf.extend_from_slice(bytes);
-        self.segments.push_back(Segment::Bytes(buf));
+        self.push_frame(bytes, &[]);
     }
 
-    /// A header and a small body, appended together.
+    /// A header and a small body, appended together to the last copy
+    /// buffer while it has room, else to a new one.
     fn push_frame(&mut self, header: &[u8], body: &[u8]) {
+        let extra = header.len() + body.len();
+        self.len += extra;
         if let Some(Segment::Bytes(last)) = self.segments.back_mut() {
-            self.len += header.len() + body.len();
-            last.extend_from_slice(header);
-            last.extend_from_slice(body);
-            return;
+            if last.len() + extra <= last.capacity() {
+                last.extend_from_slice(header);
+                last.extend_from_slice(body);
+                return;
+            }
         }
-        self.push_bytes(header);
-        self.push_bytes(body);
+        let mut buf = take_buffer();
+        buf.reserve(extra);
+        buf.extend_from_slice(header);
+        buf.extend_from_slice(body);
+        self.segments.push_back(Segment::Bytes(buf));
     }
 
     fn push_body(&mut self, body: Msg) {
@@ -208,16 +240,9 @@ impl Output {
             }
             n -= left;
             self.head_written = 0;
-            self.segments.pop_front();
-        }
-        if self.len == 0 {
-            // Keep one buffer for the next batch instead of reallocating.
-            if let Some(Segment::Bytes(mut buf)) = self.segments.pop_front() {
-                buf.clear();
-                self.segments.push_back(Segment::Bytes(buf));
+            if let Some(Segment::Bytes(buf)) = self.segments.pop_front() {
+                give_buffer(buf);
             }
-            self.segments.truncate(1);
-            self.head_written = 0;
         }
     }
 }
