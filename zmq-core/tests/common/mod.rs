@@ -118,6 +118,20 @@ pub fn next_event(mon: &Socket, wait: Duration) -> Option<u32> {
     }
 }
 
+/// The monitor events up to and including the first of `wanted`; the
+/// limit only guards against a hang (a loaded machine is late, not wrong).
+pub fn events_until(mon: &Socket, wanted: &[u32]) -> Vec<u32> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut seen = Vec::new();
+    while let Some(e) = next_event(mon, deadline.saturating_duration_since(Instant::now())) {
+        seen.push(e);
+        if wanted.contains(&e) {
+            break;
+        }
+    }
+    seen
+}
+
 /// The monitor events seen during `wait`.
 pub fn events_during(mon: &Socket, wait: Duration) -> Vec<u32> {
     let deadline = Instant::now() + wait;
