@@ -12,7 +12,9 @@
 #   make test-asan            the C tests under AddressSanitizer, UBSan, LSan
 #   make fuzz-smoke           every fuzz target for FUZZ_SECONDS (30) each
 #   make lint                 rustfmt and clippy, warnings as errors
-#   make bench                our perf tools on this library and on the system libzmq
+#   make bench                our perf tools on this library and on the system libzmq:
+#                             a table, bench/results.tsv, bench/results.svg (QUICK=1:
+#                             under two minutes); not part of make test
 #   make install PREFIX=/usr/local
 #
 # Any C program builds with -Iinclude -Lbuild/lib -lzmq and runs with
@@ -30,7 +32,7 @@ CC          ?= cc
 BUILD       := build
 CARGO_OUT   := target/release
 
-.PHONY: all lib lib-draft fuzz-smoke test-asan run deps test test-rust test-symbols test-reference test-c lint bench install clean
+.PHONY: all lib lib-draft fuzz-smoke test-asan run deps test test-rust test-symbols test-reference test-c test-perf lint bench install clean
 
 all: lib
 
@@ -86,6 +88,12 @@ test-reference:
 test-c: lib
 	bash scripts/test.sh c
 
+# Every perf tool once, with small counts, on this library and on the
+# system libzmq, and perf/plot.py on the numbers: that they still work, not
+# how fast (bash perf/bench.sh --smoke).
+test-perf: lib
+	bash scripts/test.sh perf
+
 # The C tests with AddressSanitizer, UBSan and LeakSanitizer.
 test-asan: lib
 	bash scripts/test.sh asan
@@ -97,8 +105,13 @@ lint:
 	$(CARGO) fmt --manifest-path fuzz/Cargo.toml -- --check
 	$(CARGO) clippy --manifest-path fuzz/Cargo.toml --all-targets -- -D warnings
 
+# perf/bench.sh: medians of interleaved runs, ours against the system
+# libzmq, unpinned then pinned; the table, then bench/results.tsv and the
+# chart bench/results.svg (matplotlib). QUICK=1 takes fewer runs, sizes and
+# messages; BENCH=tcp,pubsub (...) runs some sections only.
+QUICK ?=
 bench: lib
-	bash perf/bench.sh
+	QUICK='$(QUICK)' bash perf/bench.sh
 
 # A stripped library (its debug information in a separate file), headers,
 # libzmq.pc, a CMake package (ZeroMQConfig.cmake: targets libzmq and

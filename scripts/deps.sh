@@ -21,6 +21,8 @@ packages=(
     libzmq-ffi-perl ruby-ffi-rzmq rsyslog rsyslog-czmq
     # a real SOCKS5 proxy for ZMQ_SOCKS_PROXY
     microsocks
+    # the benchmark's chart (make bench; the perf stage draws one too)
+    python3-matplotlib
 )
 
 if [ "${1:-}" = --list ]; then

@@ -10,6 +10,10 @@
 #   c          the C tests on this library, natively and under valgrind, and
 #              every c-tests/test_*.sh (interop, pyzmq, CZMQ, ...); then
 #              c-tests/draft/ on the draft build (make lib-draft)
+#   perf       every perf tool once with small counts, on this library and
+#              on the system libzmq, one check per run (it passes when the
+#              tool exits 0 and prints a number: timings decide nothing),
+#              and one for perf/plot.py's chart (perf/bench.sh --smoke)
 #   asan       the C tests built with AddressSanitizer, UndefinedBehavior-
 #              Sanitizer and LeakSanitizer, on this library
 #   fuzz       every fuzz target for FUZZ_SECONDS (30) each, one check per
@@ -25,7 +29,7 @@ cd "$(dirname "$0")/.."
 logs=build/test-logs
 mkdir -p "$logs"
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(lint rust symbols reference c asan fuzz)
+[ ${#stages[@]} -gt 0 ] || stages=(lint rust symbols reference c perf asan fuzz)
 
 total_passed=0
 total_failed=0
@@ -105,9 +109,10 @@ for stage in "${stages[@]}"; do
                 tail -40 "$logs/lib-draft.log"
                 report c-draft 0 1 0
             fi ;;
+        perf) counted perf bash perf/bench.sh --smoke ;;
         asan) counted asan env ASAN=1 bash c-tests/run.sh ;;
         fuzz) counted fuzz bash scripts/fuzz.sh "${FUZZ_SECONDS:-30}" ;;
-        *) echo "unknown stage '$stage' (lint, rust, symbols, reference, c, asan, fuzz)"; exit 2 ;;
+        *) echo "unknown stage '$stage' (lint, rust, symbols, reference, c, perf, asan, fuzz)"; exit 2 ;;
     esac
 done
 
