@@ -202,7 +202,9 @@ impl IoThread {
 /// A listener or a session.
 pub enum Handler {
     Listener(Listener),
-    Session(Box<Session>),
+    /// Shared with the application thread that may write through it
+    /// (see `Session::write_through`).
+    Session(Arc<Mutex<Session>>),
 }
 
 /// The part of the loop's state a handler may use while it runs.
@@ -341,7 +343,7 @@ impl Reactor {
                 .handlers
                 .iter()
                 .filter_map(|(&t, h)| match h {
-                    Handler::Session(s) if s.listener() == Some(token) => Some(t),
+                    Handler::Session(s) if s.lock().listener() == Some(token) => Some(t),
                     _ => None,
                 })
                 .collect();
@@ -355,7 +357,7 @@ impl Reactor {
     /// The host name lookup session `token` asked for is done.
     pub fn looked_up(&mut self, token: Token, addrs: Vec<std::net::SocketAddr>) {
         if let Some(Handler::Session(s)) = self.handlers.get_mut(&token) {
-            s.looked_up(&mut self.cx, addrs, Instant::now());
+            s.lock().looked_up(&mut self.cx, addrs, Instant::now());
             self.settle(token);
         }
     }
@@ -367,8 +369,9 @@ impl Reactor {
             .handlers
             .iter()
             .filter_map(|(&t, h)| match h {
-                Handler::Session(s) if s.socket_id() == socket_id && s.connects_to(endpoint) => {
-                    Some(t)
+                Handler::Session(s) => {
+                    let s = s.lock();
+                    (s.socket_id() == socket_id && s.connects_to(endpoint)).then_some(t)
                 }
                 _ => None,
             })
@@ -387,9 +390,12 @@ impl Reactor {
         for (&token, handler) in self.handlers.iter_mut() {
             match handler {
                 Handler::Listener(l) if l.socket_id() == socket_id => listeners.push(token),
-                Handler::Session(s) if s.socket_id() == socket_id => {
-                    s.linger(&mut self.cx, linger_ms, now);
-                    self.cx.again.push(token);
+                Handler::Session(s) => {
+                    let mut s = s.lock();
+                    if s.socket_id() == socket_id {
+                        s.linger(&mut self.cx, linger_ms, now);
+                        self.cx.again.push(token);
+                    }
                 }
                 _ => {}
             }
@@ -404,7 +410,7 @@ impl Reactor {
         if let Some(handler) = self.handlers.remove(&token) {
             match handler {
                 Handler::Listener(mut l) => l.close(&mut self.cx),
-                Handler::Session(mut s) => s.close(&mut self.cx),
+                Handler::Session(s) => s.lock().close(&mut self.cx),
             }
         }
     }
@@ -415,7 +421,7 @@ impl Reactor {
         };
         match handler {
             Handler::Listener(l) => l.ready(&mut self.cx),
-            Handler::Session(s) => s.ready(&mut self.cx, event),
+            Handler::Session(s) => s.lock().ready(&mut self.cx, event),
         }
         self.settle(token);
     }
@@ -425,6 +431,8 @@ impl Reactor {
     fn settle(&mut self, token: Token) {
         let finished = match self.handlers.get(&token) {
             Some(Handler::Session(s)) => {
+                let mut s = s.lock();
+                s.settle_interest(self.cx.registry());
                 self.deadlines.update(token, s.deadline());
                 s.is_done()
             }
@@ -461,7 +469,7 @@ impl Reactor {
                 continue;
             };
             if let Some(Handler::Session(s)) = self.handlers.get_mut(&token) {
-                s.pipe_event(kind);
+                s.lock().pipe_event(kind);
                 self.cx.again.push(token);
             }
         }
@@ -473,7 +481,7 @@ impl Reactor {
     fn run_timers(&mut self, now: Instant) {
         for token in self.deadlines.take_due(now) {
             match self.handlers.get_mut(&token) {
-                Some(Handler::Session(s)) => s.timer(&mut self.cx, now),
+                Some(Handler::Session(s)) => s.lock().timer(&mut self.cx, now),
                 Some(Handler::Listener(l)) => l.timer(&mut self.cx),
                 None => {}
             }

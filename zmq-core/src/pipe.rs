@@ -7,6 +7,10 @@
 //! command only when the other side sleeps: a reader that finds nothing,
 //! or a writer that finds the queue full, is told by the other side through
 //! its socket's mailbox (`ActivateRead`, `ActivateWrite`).
+//!
+//! A session's end may offer a [`Drain`]: a writer that sends and then
+//! waits for the answer (REQ, REP) hands its message to the connection
+//! on its own thread, instead of waking the I/O thread to do it.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -23,6 +27,14 @@ pub type PipeId = u64;
 fn next_id() -> PipeId {
     static NEXT: AtomicU64 = AtomicU64::new(1);
     NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// What a reader end offers writers that would rather not wake it: taking
+/// what is queued at once, on the writer's thread.
+pub trait Drain: Send + Sync {
+    /// Takes everything queued now; false when it cannot (busy, or not
+    /// ready), and the reader must be woken as usual.
+    fn drain(&self) -> bool;
 }
 
 /// The newest message of a conflating direction, and who is there.
@@ -63,6 +75,8 @@ struct Side {
     /// The local and remote endpoint of a session's connection, for
     /// PIPES_STATS monitor events (empty over inproc).
     ends: (String, String),
+    /// This end takes what the other writes on the writer's thread.
+    drain: Option<Arc<dyn Drain>>,
 }
 
 /// The limit of one direction of an inproc pipe: the sender's send HWM
@@ -105,6 +119,8 @@ pub struct PipeEnd {
     peer_alias: Option<Vec<u8>>,
     /// The peer sent `PipeTerm`.
     pub(crate) peer_closed: bool,
+    /// Messages written here go through the peer's drain when it has one.
+    write_through: bool,
 }
 
 /// High-water mark and conflation of one direction.
@@ -157,6 +173,7 @@ pub fn pair(a_to_b: Flow, b_to_a: Flow) -> (PipeEnd, PipeEnd) {
             input_closed: false,
             peer_alias: None,
             peer_closed: false,
+            write_through: false,
         }
     };
     (end(0, a_out, a_in), end(1, b_out, b_in))
@@ -175,6 +192,31 @@ impl PipeEnd {
     /// receives the peer's wake-ups.
     pub fn attach(&self, mailbox: Arc<Mailbox>) {
         self.sides[self.side].lock().mailbox = Some(mailbox);
+    }
+
+    /// Offers writers at the other end to take their messages on their
+    /// thread (None: withdraws it).
+    pub fn set_drain(&self, drain: Option<Arc<dyn Drain>>) {
+        self.sides[self.side].lock().drain = drain;
+    }
+
+    /// Sends what this end writes through the peer's drain, if it offers
+    /// one, rather than waking the peer.
+    pub fn set_write_through(&mut self, on: bool) {
+        self.write_through = on;
+    }
+
+    /// The reader was asleep and there is something to read: its drain
+    /// takes it here, or it is woken.
+    fn wake_reader(&self) {
+        if self.write_through {
+            let drain = self.sides[self.peer()].lock().drain.clone();
+            // The lock is let go first: the drain takes pipe locks of its own.
+            if drain.is_some_and(|drain| drain.drain()) {
+                return;
+            }
+        }
+        self.notify_peer(Command::ActivateRead);
     }
 
     /// The routing id of this end's socket, as the peer will see it.
@@ -331,7 +373,7 @@ impl PipeEnd {
     pub fn flush(&mut self) {
         if let Out::Queue(writer) = &mut self.out {
             if writer.flush() {
-                self.notify_peer(Command::ActivateRead);
+                self.wake_reader();
             }
         }
     }
@@ -371,7 +413,7 @@ impl PipeEnd {
             }
         };
         if wake {
-            self.notify_peer(Command::ActivateRead);
+            self.wake_reader();
         }
         Ok(())
     }
@@ -444,7 +486,11 @@ impl PipeEnd {
     /// Closes this end. Messages already written stay readable by the peer
     /// unless `discard` (linger 0); messages sent to this end are dropped.
     pub fn close(mut self, discard: bool) {
-        self.sides[self.side].lock().mailbox = None;
+        {
+            let mut side = self.sides[self.side].lock();
+            side.mailbox = None;
+            side.drain = None;
+        }
         // The peer's ZMQ_DISCONNECT_MSG goes last, on its own (a message
         // left unfinished here is dropped, as ever).
         let farewell = self.sides[self.peer()].lock().farewell.take();

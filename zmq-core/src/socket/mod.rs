@@ -78,6 +78,14 @@ impl SocketType {
         matches!(self, Router | Rep | Dealer) || (inproc && self == Req)
     }
 
+    /// Whether this type's messages are written to the connection on the
+    /// sending thread when the connection is idle: REQ and REP, which
+    /// wait for the answer next, so that batching cannot gain anything
+    /// and a wake-up of the I/O thread is a hop of latency.
+    fn writes_through(self) -> bool {
+        matches!(self, SocketType::Req | SocketType::Rep)
+    }
+
     /// Whether ZMQ_DISCONNECT_MSG reaches this type (ROUTER and REP).
     fn hears_disconnect(self) -> bool {
         matches!(self, SocketType::Router | SocketType::Rep)
@@ -288,6 +296,7 @@ impl Core {
 
     fn attach(&mut self, mut end: PipeEnd) {
         end.attach(self.mailbox.clone());
+        end.set_write_through(self.kind.writes_through());
         // ZMQ_HELLO_MSG: the first message an inproc peer gets (a
         // session sends its own to a network peer).
         if end.between_sockets() && self.kind.sends_hello(true) {
@@ -569,7 +578,7 @@ impl Core {
         io.submit(Box::new(move |reactor| {
             let (token, session) =
                 Session::connecting(&mut reactor.cx, config, target, given, session_end);
-            reactor.add(token, Handler::Session(Box::new(session)));
+            reactor.add(token, Handler::Session(session.share()));
         }));
         self.connects.push(NetworkConnect {
             endpoint: endpoint.to_owned(),

@@ -142,7 +142,7 @@ impl Listener {
                     if let Ok((token, session)) =
                         Session::accepted(cx, self.config.clone(), me, stream, peer)
                     {
-                        cx.spawn(token, Handler::Session(Box::new(session)));
+                        cx.spawn(token, Handler::Session(session.share()));
                     }
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}

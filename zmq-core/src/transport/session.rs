@@ -8,10 +8,11 @@ use std::collections::VecDeque;
 use std::io::{self, IoSlice, Read, Write};
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use mio::{Interest, Token};
+use parking_lot::Mutex;
 
 use super::address::{IpcAddr, TcpConnect};
 use super::socks;
@@ -85,6 +86,18 @@ struct Conn {
     socks: Option<socks::Handshake>,
     /// The pipe is full: reading waits for room.
     read_blocked: bool,
+    /// The last read took less than it asked for: the stream held no more
+    /// then, and more brings a readable event (edge-triggered), so reading
+    /// again before one would only find nothing.
+    drained: bool,
+    /// An event said the peer has closed its side: its end of stream may
+    /// be waiting behind the data without another event to tell, so a
+    /// short read no longer means drained.
+    peer_closed: bool,
+    /// The stream is registered for writable events too. Only while output
+    /// waits for room: a unix socket reports room each time its peer
+    /// reads, which would wake the thread for nothing on every message.
+    watch_writable: bool,
     peer_address: String,
     /// This end's endpoint and the peer's (monitor events, version 2),
     /// known once the stream is connected.
@@ -112,9 +125,30 @@ pub struct Session {
     hang_up: bool,
     /// Why the engine gave up, for the monitor.
     failure: Option<EngineError>,
+    /// This session as its I/O thread holds it (see `share`).
+    me: Weak<Mutex<Session>>,
     /// The socket closed: finish by this time (None: no limit).
     lingering: Option<Option<Instant>>,
     done: bool,
+}
+
+/// The session's offer to a socket that writes through (see
+/// `Session::write_through`): taken only when the I/O thread is not
+/// running the session at that moment.
+struct WriteThrough(Weak<Mutex<Session>>);
+
+impl pipe::Drain for WriteThrough {
+    fn drain(&self) -> bool {
+        let Some(session) = self.0.upgrade() else {
+            return false;
+        };
+        // Busy: its I/O thread is running it, and will look at the pipe
+        // again when woken as usual.
+        let Some(mut session) = session.try_lock() else {
+            return false;
+        };
+        session.write_through()
+    }
 }
 
 fn io_failed(e: &io::Error) -> bool {
@@ -156,6 +190,9 @@ impl Session {
                 engine: Some(engine),
                 socks: None,
                 read_blocked: false,
+                drained: false,
+                peer_closed: false,
+                watch_writable: true,
                 peer_address,
                 names,
             }),
@@ -208,6 +245,7 @@ impl Session {
             skip_rest: false,
             hang_up: false,
             failure: None,
+            me: Weak::new(),
             lingering: None,
             done: false,
         }
@@ -345,6 +383,12 @@ impl Session {
     /// Runs on an I/O event, a pipe event or a new session.
     pub fn ready(&mut self, cx: &mut Cx, event: Option<&mio::event::Event>) {
         let now = Instant::now();
+        if let (Some(conn), Some(event)) = (&mut self.conn, event) {
+            if event.is_readable() || event.is_read_closed() || event.is_error() {
+                conn.drained = false;
+            }
+            conn.peer_closed |= event.is_read_closed() || event.is_error();
+        }
         if let Some(conn) = &self.conn {
             if conn.socks.is_some() {
                 self.socks_exchange(cx, now);
@@ -394,6 +438,9 @@ impl Session {
             if let Some(e) = refused {
                 // The handshake failed and the peer was told why.
                 self.failure = Some(e.clone());
+                if let Some(conn) = &mut self.conn {
+                    conn.stream.discard_input(&mut cx.read_buf);
+                }
                 return Err(());
             }
             if self.hang_up
@@ -427,22 +474,31 @@ impl Session {
             cx.read_buf.resize(batch, 0);
         }
         let mut any = false;
-        while !conn.read_blocked && self.inbound.is_empty() {
+        while !conn.read_blocked && !conn.drained && self.inbound.is_empty() {
             let result = match engine.body_target() {
                 // A large body goes straight into its message, whatever the
                 // batch (as libzmq's decoder reads one).
-                Some(target) if target.len() >= DIRECT_READ_MIN => match conn.stream.read(target) {
-                    Ok(0) => return Err(()),
-                    Ok(n) => engine.commit(n, now, &mut self.inbound).map(|()| n),
-                    Err(e) if io_failed(&e) => return Err(()),
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(_) => break,
-                },
+                Some(target) if target.len() >= DIRECT_READ_MIN => {
+                    let asked = target.len();
+                    match conn.stream.read(target) {
+                        Ok(0) => return Err(()),
+                        Ok(n) => {
+                            conn.drained = n < asked && !conn.peer_closed;
+                            engine.commit(n, now, &mut self.inbound).map(|()| n)
+                        }
+                        Err(e) if io_failed(&e) => return Err(()),
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                        Err(_) => break,
+                    }
+                }
                 _ => match conn.stream.read(&mut cx.read_buf[..batch]) {
                     Ok(0) => return Err(()),
-                    Ok(n) => engine
-                        .input(&cx.read_buf[..n], now, &mut self.inbound)
-                        .map(|()| n),
+                    Ok(n) => {
+                        conn.drained = n < batch && !conn.peer_closed;
+                        engine
+                            .input(&cx.read_buf[..n], now, &mut self.inbound)
+                            .map(|()| n)
+                    }
                     Err(e) if io_failed(&e) => return Err(()),
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                     Err(_) => break,
@@ -724,7 +780,85 @@ impl Session {
         if let Some(pipe) = &self.pipe {
             let ends = self.ends();
             pipe.set_ends(ends.local, ends.remote);
+            pipe.set_drain(Some(Arc::new(WriteThrough(self.me.clone()))));
         }
+    }
+
+    /// Writes what the socket queued and the engine holds to the
+    /// connection, on the calling thread (the socket's), when the
+    /// connection is up with nothing already waiting to be written: the
+    /// I/O thread need not be woken for it. False when the I/O thread must
+    /// be woken as usual: not up, output left over (the connection's
+    /// buffer is full; the I/O thread waits for it to drain), or an error
+    /// for it to handle.
+    fn write_through(&mut self) -> bool {
+        let idle = !self.done
+            && !self.hang_up
+            && self.lingering.is_none()
+            && self
+                .conn
+                .as_ref()
+                .and_then(|c| c.engine.as_ref())
+                .is_some_and(|e| e.is_active() && !e.has_output());
+        if !idle {
+            return false;
+        }
+        loop {
+            // A pull that moves nothing found the pipe empty, which asks
+            // the socket to wake this side (or write through) next time.
+            let moved = self.pull();
+            let flushed = self.flush().is_ok()
+                && !self
+                    .conn
+                    .as_ref()
+                    .and_then(|c| c.engine.as_ref())
+                    .is_some_and(Engine::has_output);
+            if !flushed {
+                return false;
+            }
+            if !moved {
+                return true;
+            }
+        }
+    }
+
+    /// Watches the stream for room to write only while the engine has
+    /// output waiting (and until the engine starts: a connect completes
+    /// with writability).
+    /// Called by the I/O thread after each turn of the session.
+    pub fn settle_interest(&mut self, registry: &mio::Registry) {
+        let Some(conn) = &mut self.conn else {
+            return;
+        };
+        let Some(engine) = &conn.engine else {
+            return;
+        };
+        let want = engine.has_output();
+        if want == conn.watch_writable {
+            return;
+        }
+        let interest = if want {
+            Interest::READABLE | Interest::WRITABLE
+        } else {
+            Interest::READABLE
+        };
+        // Re-registering with room already there reports it at once, so
+        // output that waits is never stranded.
+        if conn
+            .stream
+            .reregister(registry, self.token, interest)
+            .is_ok()
+        {
+            conn.watch_writable = want;
+        }
+    }
+
+    /// This session, shared between its I/O thread and the socket that
+    /// may write through it.
+    pub fn share(self) -> Arc<Mutex<Session>> {
+        let shared = Arc::new(Mutex::new(self));
+        shared.lock().me = Arc::downgrade(&shared);
+        shared
     }
 
     /// The connection broke (or the handshake failed).
@@ -1021,6 +1155,9 @@ impl Session {
             engine: None,
             socks: None,
             read_blocked: false,
+            drained: false,
+            peer_closed: false,
+            watch_writable: true,
             peer_address,
             names: Default::default(),
         });
@@ -1240,6 +1377,18 @@ impl Stream {
         };
         fd as u32
     }
+    /// Reads and drops what the peer sent that nobody will read: closing
+    /// a socket with unread input resets the connection (tcp, and unix
+    /// sockets on Linux), and the peer could lose the ERROR just written.
+    fn discard_input(&mut self, buf: &mut [u8]) {
+        for _ in 0..16 {
+            match self.read(buf) {
+                Ok(n) if n > 0 => {}
+                _ => return,
+            }
+        }
+    }
+
     fn register(
         &mut self,
         registry: &mio::Registry,
@@ -1249,6 +1398,18 @@ impl Stream {
         match self {
             Stream::Tcp(s) => registry.register(s, token, interest),
             Stream::Ipc(s) => registry.register(s, token, interest),
+        }
+    }
+
+    fn reregister(
+        &mut self,
+        registry: &mio::Registry,
+        token: Token,
+        interest: Interest,
+    ) -> io::Result<()> {
+        match self {
+            Stream::Tcp(s) => registry.reregister(s, token, interest),
+            Stream::Ipc(s) => registry.reregister(s, token, interest),
         }
     }
 
