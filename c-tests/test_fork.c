@@ -2,15 +2,16 @@
 /* fork(): a child that touches the context and sockets it inherited gets
  * ETERM at once (or, for zmq_close and zmq_ctx_term, a no-op that
  * succeeds), never a hang or an abort: their I/O threads stayed in the
- * parent. A context the child makes itself works, and the parent goes on
- * as if nothing happened. */
+ * parent. A context the child makes itself works, over inproc and over tcp
+ * to the parent's socket while the parent's stay open, and the parent goes
+ * on as if nothing happened. */
 #include "testnet.h"
 
 #include <signal.h>
 #include <sys/wait.h>
 
 /* The child's checks; its exit status is the number that failed. */
-static int child (void *ctx, void *push, void *pull)
+static int child (void *ctx, void *push, void *pull, const char *parent)
 {
     alarm (10); /* a hang becomes a failure, not a stuck test */
     int bad = 0;
@@ -41,6 +42,13 @@ static int child (void *ctx, void *push, void *pull)
     bad += zmq_recv (b, buf, sizeof buf, 0) != 4;
     zmq_close (a);
     zmq_close (b);
+    /* So does the network, with I/O threads of its own: a message to the
+       parent's PULL, which is still open over there. Linger waits until
+       it is written. */
+    void *to_parent = zmq_socket (own, ZMQ_PUSH);
+    bad += zmq_connect (to_parent, parent) != 0;
+    bad += zmq_send (to_parent, "from-child", 10, 0) != 10;
+    zmq_close (to_parent);
     bad += zmq_ctx_term (own) != 0;
     return bad;
 }
@@ -65,11 +73,15 @@ int main (void)
     pid_t pid = fork ();
     REQUIRE (pid >= 0);
     if (pid == 0)
-        _exit (child (ctx, push, pull));
+        _exit (child (ctx, push, pull, endpoint));
     int status = 0;
     CHECK_EQ_INT (waitpid (pid, &status, 0), pid);
     CHECK (WIFEXITED (status));
     CHECK_EQ_INT (WEXITSTATUS (status), 0);
+
+    /* The child's own connection reached the parent's socket. */
+    CHECK_EQ_INT (zmq_recv (pull, buf, sizeof buf, 0), 10);
+    CHECK (memcmp (buf, "from-child", 10) == 0);
 
     /* The parent is unaffected. */
     CHECK_EQ_INT (zmq_send (push, "after", 5, 0), 5);
