@@ -27,56 +27,15 @@
 #include <zmq.h>
 #include <errno.h>
 #include <poll.h>
-#include <sched.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #define TOOL "pubsub_thr"
 #include "perf_util.h"
-
-static pid_t child;
-
-/* The child failed: stop at once rather than wait for it forever. */
-static void on_child (int sig)
-{
-    (void) sig;
-    int saved = errno;
-    siginfo_t info;
-    memset (&info, 0, sizeof info);
-    if (waitid (P_PID, (id_t) child, &info, WEXITED | WNOHANG | WNOWAIT) == 0
-        && info.si_pid == child && !(info.si_code == CLD_EXITED && info.si_status == 0)) {
-        static const char text[] = TOOL ": the subscribing process failed\n";
-        if (write (2, text, sizeof text - 1) < 0) {
-        }
-        _exit (1);
-    }
-    errno = saved;
-}
-
-/* PERF_PIN=<a>,<b>: this process on CPU a (side 0) or b (side 1). */
-static void pin (int side)
-{
-    const char *spec = getenv ("PERF_PIN");
-    int cpus[2];
-    if (!spec || !*spec)
-        return;
-    if (sscanf (spec, "%d,%d", &cpus[0], &cpus[1]) != 2 || cpus[0] < 0 || cpus[1] < 0) {
-        fprintf (stderr, "%s: PERF_PIN is <cpu>,<cpu>, not '%s'\n", TOOL, spec);
-        exit (1);
-    }
-    cpu_set_t set;
-    CPU_ZERO (&set);
-    CPU_SET (cpus[side], &set);
-    if (sched_setaffinity (0, sizeof set, &set) != 0) {
-        perror (TOOL ": sched_setaffinity");
-        exit (1);
-    }
-}
+#define CHILD_ROLE "the subscribing process"
+#include "two_process.h"
 
 static void set_int (void *socket, int option, int value, const char *what)
 {
@@ -314,41 +273,14 @@ int main (int argc, char *argv[])
         perror (TOOL ": pipe");
         return 1;
     }
-    fflush (stdout);
-    child = fork ();
-    if (child < 0) {
-        perror (TOOL ": fork");
+    if (split () < 0)
         return 1;
-    }
     if (child == 0) {
-        /* Ends with the parent, whatever happens to it. */
-        prctl (PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid () == 1)
-            _exit (1);
         close (down[1]);
         close (up[0]);
-        pin (1);
         exit (subscribers (n, hwm, size, count, down[0], up[1]));
     }
     close (down[0]);
     close (up[1]);
-    struct sigaction action;
-    memset (&action, 0, sizeof action);
-    action.sa_handler = on_child;
-    sigemptyset (&action.sa_mask);
-    action.sa_flags = SA_RESTART | SA_NOCLDSTOP;
-    sigaction (SIGCHLD, &action, NULL);
-    pin (0);
-    int rc = publisher (bind_to, hwm, size, count, down[1], up[0]);
-    if (rc != 0)
-        kill (child, SIGKILL);
-    int status;
-    while (waitpid (child, &status, 0) < 0)
-        if (errno != EINTR) {
-            perror (TOOL ": waitpid");
-            return 1;
-        }
-    if (rc != 0 || !WIFEXITED (status) || WEXITSTATUS (status) != 0)
-        return 1;
-    return 0;
+    return join (publisher (bind_to, hwm, size, count, down[1], up[0]));
 }

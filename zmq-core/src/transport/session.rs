@@ -168,8 +168,8 @@ impl Session {
         peer_address: String,
     ) -> io::Result<(Token, Session)> {
         let token = cx.new_token();
-        stream.register(
-            cx.registry(),
+        cx.registry().register(
+            stream.source(),
             token,
             Interest::READABLE | Interest::WRITABLE,
         )?;
@@ -283,6 +283,11 @@ impl Session {
         }
     }
 
+    /// The engine of the current connection, once it runs.
+    fn engine(&self) -> Option<&Engine> {
+        self.conn.as_ref().and_then(|c| c.engine.as_ref())
+    }
+
     fn emit(&self, event: u32, value: u32) {
         self.config.monitors.event(event, value, self.ends());
     }
@@ -335,7 +340,7 @@ impl Session {
                 deadline = Some(deadline.map_or(d, |x: Instant| x.min(d)));
             }
         };
-        if let Some(engine) = self.conn.as_ref().and_then(|c| c.engine.as_ref()) {
+        if let Some(engine) = self.engine() {
             consider(engine.next_deadline());
         }
         if let Role::Connecting(c) = &self.role {
@@ -430,11 +435,7 @@ impl Session {
                 progress |= self.pull();
             }
             progress |= self.flush()?;
-            let refused = self
-                .conn
-                .as_ref()
-                .and_then(|c| c.engine.as_ref())
-                .and_then(|e| e.closed_by_handshake());
+            let refused = self.engine().and_then(|e| e.closed_by_handshake());
             if let Some(e) = refused {
                 // The handshake failed and the peer was told why.
                 self.failure = Some(e.clone());
@@ -443,13 +444,7 @@ impl Session {
                 }
                 return Err(());
             }
-            if self.hang_up
-                && self
-                    .conn
-                    .as_ref()
-                    .and_then(|c| c.engine.as_ref())
-                    .is_some_and(|e| !e.has_output())
-            {
+            if self.hang_up && self.engine().is_some_and(|e| !e.has_output()) {
                 return Err(());
             }
             if !progress {
@@ -796,9 +791,7 @@ impl Session {
             && !self.hang_up
             && self.lingering.is_none()
             && self
-                .conn
-                .as_ref()
-                .and_then(|c| c.engine.as_ref())
+                .engine()
                 .is_some_and(|e| e.is_active() && !e.has_output());
         if !idle {
             return false;
@@ -807,12 +800,7 @@ impl Session {
             // A pull that moves nothing found the pipe empty, which asks
             // the socket to wake this side (or write through) next time.
             let moved = self.pull();
-            let flushed = self.flush().is_ok()
-                && !self
-                    .conn
-                    .as_ref()
-                    .and_then(|c| c.engine.as_ref())
-                    .is_some_and(Engine::has_output);
+            let flushed = self.flush().is_ok() && !self.engine().is_some_and(Engine::has_output);
             if !flushed {
                 return false;
             }
@@ -844,9 +832,8 @@ impl Session {
         };
         // Re-registering with room already there reports it at once, so
         // output that waits is never stranded.
-        if conn
-            .stream
-            .reregister(registry, self.token, interest)
+        if registry
+            .reregister(conn.stream.source(), self.token, interest)
             .is_ok()
         {
             conn.watch_writable = want;
@@ -863,11 +850,7 @@ impl Session {
 
     /// The connection broke (or the handshake failed).
     fn lost(&mut self, cx: &mut Cx, now: Instant) {
-        let was_up = self
-            .conn
-            .as_ref()
-            .and_then(|c| c.engine.as_ref())
-            .is_some_and(|e| e.is_active());
+        let was_up = self.engine().is_some_and(|e| e.is_active());
         if let Some(conn) = &self.conn {
             let fd = conn.stream.fd();
             if !was_up {
@@ -1013,7 +996,7 @@ impl Session {
 
     fn drop_conn(&mut self, cx: &mut Cx) {
         if let Some(mut conn) = self.conn.take() {
-            let _ = conn.stream.deregister(cx.registry());
+            let _ = cx.registry().deregister(conn.stream.source());
         }
         // A request still pending is for a connection that is gone.
         if let Some(pipe) = self.zap.take() {
@@ -1129,9 +1112,10 @@ impl Session {
         peer_address: String,
         now: Instant,
     ) {
-        if stream
+        if cx
+            .registry()
             .register(
-                cx.registry(),
+                stream.source(),
                 self.token,
                 Interest::READABLE | Interest::WRITABLE,
             )
@@ -1276,11 +1260,7 @@ impl Session {
             Some(pipe) => pipe.input_closed(),
             None => self.lingering.is_some(),
         };
-        let flushed = self
-            .conn
-            .as_ref()
-            .and_then(|c| c.engine.as_ref())
-            .is_none_or(|e| !e.has_output());
+        let flushed = self.engine().is_none_or(|e| !e.has_output());
         if socket_gone && flushed {
             self.close(cx);
         }
@@ -1377,6 +1357,7 @@ impl Stream {
         };
         fd as u32
     }
+
     /// Reads and drops what the peer sent that nobody will read: closing
     /// a socket with unread input resets the connection (tcp, and unix
     /// sockets on Linux), and the peer could lose the ERROR just written.
@@ -1389,34 +1370,11 @@ impl Stream {
         }
     }
 
-    fn register(
-        &mut self,
-        registry: &mio::Registry,
-        token: Token,
-        interest: Interest,
-    ) -> io::Result<()> {
+    /// What the I/O thread's poll registers.
+    fn source(&mut self) -> &mut dyn mio::event::Source {
         match self {
-            Stream::Tcp(s) => registry.register(s, token, interest),
-            Stream::Ipc(s) => registry.register(s, token, interest),
-        }
-    }
-
-    fn reregister(
-        &mut self,
-        registry: &mio::Registry,
-        token: Token,
-        interest: Interest,
-    ) -> io::Result<()> {
-        match self {
-            Stream::Tcp(s) => registry.reregister(s, token, interest),
-            Stream::Ipc(s) => registry.reregister(s, token, interest),
-        }
-    }
-
-    fn deregister(&mut self, registry: &mio::Registry) -> io::Result<()> {
-        match self {
-            Stream::Tcp(s) => registry.deregister(s),
-            Stream::Ipc(s) => registry.deregister(s),
+            Stream::Tcp(s) => s,
+            Stream::Ipc(s) => s,
         }
     }
 
