@@ -45,8 +45,11 @@ reference=${REFERENCE:-0}
 CC=${CC:-cc}
 CFLAGS="-std=gnu11 -O1 -g -Wall -Wextra -Werror"
 PEER_TIMEOUT=30     # seconds, per process (peers time out on their own first)
-HB=100:400:1000     # ZMQ_HEARTBEAT_IVL:TIMEOUT:TTL (ms)
-PAUSE=600           # ms of silence in heartbeat runs (> heartbeat timeout)
+# ZMQ_HEARTBEAT_IVL:TIMEOUT:TTL (ms). The timeout leaves room for a peer
+# that a busy machine does not schedule for a few hundred ms: both libraries
+# rightly drop a connection whose peer is silent for longer.
+HB=100:1000:2000
+PAUSE=1200          # ms of silence in heartbeat runs (> heartbeat timeout)
 
 exec 3>&2
 mkdir -p "$out"

@@ -75,7 +75,7 @@ fn drain(engine: &mut Engine) -> Vec<u8> {
         if written == 0 {
             break;
         }
-        engine.advance_output(written);
+        engine.advance_output(written, Instant::now());
     }
     bytes
 }

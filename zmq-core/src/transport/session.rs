@@ -307,7 +307,7 @@ impl Session {
             // batch from the pipe, written as far as the connection takes
             // it at once. Only what could not reach the wire is dropped.
             self.pull();
-            let _ = self.flush();
+            let _ = self.flush(now);
             self.close(cx);
             return;
         }
@@ -434,7 +434,7 @@ impl Session {
             if !self.hang_up {
                 progress |= self.pull();
             }
-            progress |= self.flush()?;
+            progress |= self.flush(now)?;
             let refused = self.engine().and_then(|e| e.closed_by_handshake());
             if let Some(e) = refused {
                 // The handshake failed and the peer was told why.
@@ -678,7 +678,7 @@ impl Session {
     }
 
     /// Writes the engine's output; returns whether anything was written.
-    fn flush(&mut self) -> Result<bool, ()> {
+    fn flush(&mut self, now: Instant) -> Result<bool, ()> {
         let Some(conn) = &mut self.conn else {
             return Ok(false);
         };
@@ -695,7 +695,7 @@ impl Session {
             match result {
                 Ok(0) => return Err(()),
                 Ok(n) => {
-                    engine.advance_output(n);
+                    engine.advance_output(n, now);
                     any = true;
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -800,7 +800,8 @@ impl Session {
             // A pull that moves nothing found the pipe empty, which asks
             // the socket to wake this side (or write through) next time.
             let moved = self.pull();
-            let flushed = self.flush().is_ok() && !self.engine().is_some_and(Engine::has_output);
+            let flushed = self.flush(Instant::now()).is_ok()
+                && !self.engine().is_some_and(Engine::has_output);
             if !flushed {
                 return false;
             }

@@ -271,6 +271,9 @@ pub struct Engine {
     next_ping: Option<Instant>,
     /// Traffic must arrive before this (after our PING).
     pong_deadline: Option<Instant>,
+    /// Output bytes up to the end of the PING that `pong_deadline` waits
+    /// on, still to be written.
+    ping_unsent: usize,
     /// Traffic must arrive before this (the TTL of the peer's PING).
     ttl_deadline: Option<Instant>,
 }
@@ -301,6 +304,7 @@ impl Engine {
             ready_reported: false,
             next_ping: None,
             pong_deadline: None,
+            ping_unsent: 0,
             ttl_deadline: None,
         };
         if engine.config.raw {
@@ -358,9 +362,19 @@ impl Engine {
         self.out.slices(slices)
     }
 
-    /// Records that `n` bytes of the output were written.
-    pub fn advance_output(&mut self, n: usize) {
+    /// Records that `n` bytes of the output were written at `now`.
+    pub fn advance_output(&mut self, n: usize, now: Instant) {
         self.out.advance(n);
+        // A PING queued behind a large message is not the peer's to answer
+        // until it is written: while the peer takes the bytes before it,
+        // the wait restarts. Once it is out, writes no longer count (a
+        // frozen peer's kernel still takes bytes).
+        if n > 0 && self.ping_unsent > 0 {
+            self.ping_unsent = self.ping_unsent.saturating_sub(n);
+            if let Some(deadline) = self.pong_deadline {
+                self.pong_deadline = Some(deadline.max(now + self.pong_wait()));
+            }
+        }
     }
 
     /// The handshake failed and what had to be written first (an ERROR
@@ -780,8 +794,18 @@ impl Engine {
         (out, len)
     }
 
+    /// How long a PING waits for the peer (ZMQ_HEARTBEAT_TIMEOUT, by
+    /// default the interval).
+    fn pong_wait(&self) -> Duration {
+        self.config
+            .heartbeat_timeout
+            .or(self.config.heartbeat_ivl)
+            .unwrap_or_default()
+    }
+
     fn traffic(&mut self) {
         self.pong_deadline = None;
+        self.ping_unsent = 0;
         self.ttl_deadline = None;
     }
 
@@ -832,8 +856,8 @@ impl Engine {
                 }
                 self.next_ping = Some(now + ivl);
                 if self.pong_deadline.is_none() {
-                    let timeout = self.config.heartbeat_timeout.unwrap_or(ivl);
-                    self.pong_deadline = Some(now + timeout);
+                    self.pong_deadline = Some(now + self.pong_wait());
+                    self.ping_unsent = self.out.len;
                 }
             }
         }
@@ -1187,6 +1211,42 @@ mod tests {
         assert_eq!(b.on_timer(t0 + ms(600)), Err(EngineError::HeartbeatTimeout));
     }
 
+    /// A PING queued behind a large message waits for the peer only once
+    /// it is written: a peer still taking the bytes before it is alive.
+    #[test]
+    fn a_ping_behind_a_large_message_waits_from_the_last_write() {
+        let t0 = Instant::now();
+        let ms = Duration::from_millis;
+        let mut cfg = config(DEALER, b"");
+        cfg.heartbeat_ivl = Some(ms(100));
+        cfg.heartbeat_timeout = Some(ms(300));
+        let mut a = Engine::new(cfg, t0);
+        let mut b = Engine::new(config(DEALER, b""), t0);
+        shuttle(&mut a, &mut b, 1000, t0).unwrap();
+        a.send(msg(&vec![7u8; 1 << 20], false));
+        a.on_timer(t0 + ms(100)).unwrap();
+        // The peer reads slowly: a quarter of the bytes every 200 ms.
+        let total = a.output_len();
+        for step in 1..=4 {
+            let at = t0 + ms(100 + 200 * step);
+            assert_eq!(a.on_timer(at), Ok(()), "timed out at step {step}");
+            a.advance_output(total / 4, at);
+        }
+        let ping_out = t0 + ms(900);
+        let rest = a.output_len();
+        a.advance_output(rest, ping_out);
+        // The PING is out; a frozen peer's kernel still takes more bytes,
+        // which prove nothing: no PONG within the timeout ends it.
+        a.send(msg(b"more", false));
+        let more = a.output_len();
+        a.advance_output(more, ping_out + ms(200));
+        assert_eq!(a.on_timer(ping_out + ms(250)), Ok(()));
+        assert_eq!(
+            a.on_timer(ping_out + ms(300)),
+            Err(EngineError::HeartbeatTimeout)
+        );
+    }
+
     #[test]
     fn the_handshake_has_a_deadline() {
         let t0 = Instant::now();
@@ -1263,7 +1323,7 @@ mod tests {
         assert_eq!(slices[1].len(), 1 << 20);
         assert_eq!(a.output_len(), 9 + (1 << 20));
         // A partial write resumes where it stopped.
-        a.advance_output(5);
+        a.advance_output(5, now);
         assert_eq!(a.output_len(), 4 + (1 << 20));
         let rest = take_output(&mut a);
         assert_eq!(rest.len(), 4 + (1 << 20));

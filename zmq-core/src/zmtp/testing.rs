@@ -19,7 +19,7 @@ pub(crate) fn take_output(engine: &mut Engine) -> Vec<u8> {
         for s in &slices[..n] {
             bytes.extend_from_slice(s);
         }
-        engine.advance_output(bytes.len() - before);
+        engine.advance_output(bytes.len() - before, Instant::now());
     }
     bytes
 }
