@@ -10,6 +10,7 @@
 #                             packages it needs first (scripts/deps.sh).
 #   make lib-draft            the library with the draft API, in build/draft/lib
 #   make test-asan            the C tests under AddressSanitizer, UBSan, LSan
+#   make test-loom            the lock-free queue's loom models (every interleaving)
 #   make fuzz-smoke           every fuzz target for FUZZ_SECONDS (30) each
 #   make lint                 rustfmt and clippy, warnings as errors
 #   make bench                our perf tools on this library and on the system libzmq:
@@ -32,7 +33,7 @@ CC          ?= cc
 BUILD       := build
 CARGO_OUT   := target/release
 
-.PHONY: all lib lib-draft fuzz-smoke test-asan run deps test test-rust test-symbols test-reference test-c test-perf lint bench install clean
+.PHONY: all lib lib-draft fuzz-smoke test-asan test-loom run deps test test-rust test-symbols test-reference test-c test-perf lint bench install clean
 
 all: lib
 
@@ -76,6 +77,9 @@ test: deps lib
 # One stage of `make test` each.
 test-rust:
 	bash scripts/test.sh rust
+
+test-loom:
+	bash scripts/test.sh loom
 
 test-symbols: lib
 	bash scripts/test.sh symbols

@@ -4,6 +4,8 @@
 #   lint       rustfmt and clippy (both builds), one check
 #   rust       zmq-core's unit and integration tests and the C layer's, one
 #              check per test; then again in the draft build
+#   loom       the lock-free queue's loom models (zmq-core/src/queue.rs,
+#              built with --cfg loom), one check per model
 #   symbols    the exported symbols and the SONAME, one check
 #   reference  the C tests against the system libzmq (proves they expect
 #              libzmq's behaviour), one check per program
@@ -29,7 +31,7 @@ cd "$(dirname "$0")/.."
 logs=build/test-logs
 mkdir -p "$logs"
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(lint rust symbols reference c perf asan fuzz)
+[ ${#stages[@]} -gt 0 ] || stages=(lint rust loom symbols reference c perf asan fuzz)
 
 total_passed=0
 total_failed=0
@@ -53,11 +55,12 @@ single() { # stage command...
 
 # Rust tests under nextest (one process per test, a time limit on each,
 # failures shown in full); plain cargo test where nextest is missing.
-rust() { # stage cargo-feature-args...
+# $scope: the packages (default: the whole workspace).
+rust() { # stage cargo-args...
     local stage=$1 start=$SECONDS passed=0 failed=0 summary
     shift
     if cargo nextest --version >/dev/null 2>&1; then
-        cargo nextest run --workspace --release --no-fail-fast --cargo-quiet "$@" \
+        cargo nextest run ${scope:---workspace} --release --no-fail-fast --cargo-quiet "$@" \
             >"$logs/$stage.log" 2>&1
         # "Summary [ 9.1s] 530 tests run: 528 passed, 1 failed, 1 timed out, 0 skipped"
         summary=$(grep -E '^ *Summary \[' "$logs/$stage.log" | tail -1)
@@ -65,7 +68,7 @@ rust() { # stage cargo-feature-args...
         failed=$(grep -oE '[0-9]+ (failed|timed out)' <<<"$summary" | awk '{n += $1} END {print n + 0}')
         grep -E '^ *(FAIL|TIMEOUT|SIGSEGV|SIGABRT|ABORT|LEAK)' "$logs/$stage.log" | sort -u
     else
-        cargo test --workspace --release --no-fail-fast -q "$@" >"$logs/$stage.log" 2>&1
+        cargo test ${scope:---workspace} --release --no-fail-fast -q "$@" >"$logs/$stage.log" 2>&1
         passed=$(sed -nE 's/^test result: .* ([0-9]+) passed.*/\1/p' "$logs/$stage.log" | awk '{n += $1} END {print n + 0}')
         failed=$(sed -nE 's/^test result: .* ([0-9]+) failed.*/\1/p' "$logs/$stage.log" | awk '{n += $1} END {print n + 0}')
     fi
@@ -99,6 +102,10 @@ for stage in "${stages[@]}"; do
         rust)
             rust rust
             rust rust-draft --features draft ;;
+        loom)
+            # Its own target directory: --cfg loom rebuilds every crate.
+            RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom scope="-p zmq-core --lib" \
+                rust loom -- queue::models ;;
         symbols) single symbols bash c-tests/check_symbols.sh build/lib/libzmq.so.5 ;;
         reference) counted reference env REFERENCE=1 VALGRIND=0 bash c-tests/run.sh ;;
         c)
@@ -112,7 +119,7 @@ for stage in "${stages[@]}"; do
         perf) counted perf bash perf/bench.sh --smoke ;;
         asan) counted asan env ASAN=1 bash c-tests/run.sh ;;
         fuzz) counted fuzz bash scripts/fuzz.sh "${FUZZ_SECONDS:-30}" ;;
-        *) echo "unknown stage '$stage' (lint, rust, symbols, reference, c, perf, asan, fuzz)"; exit 2 ;;
+        *) echo "unknown stage '$stage' (lint, rust, loom, symbols, reference, c, perf, asan, fuzz)"; exit 2 ;;
     esac
 done
 

@@ -24,15 +24,26 @@
 use std::cell::UnsafeCell;
 use std::mem::MaybeUninit;
 use std::ptr;
+// The loom models (`--cfg loom`) run this code under loom's atomics, which
+// try every interleaving the memory model allows.
+#[cfg(loom)]
+use loom::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
+#[cfg(loom)]
+use loom::sync::Arc;
+#[cfg(not(loom))]
 use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
+#[cfg(not(loom))]
 use std::sync::Arc;
 
 use std::alloc::Layout;
 
 use crate::msg::{self, Msg};
 
-/// Frames per chunk.
+/// Frames per chunk (two in loom models, so that they cross chunks).
+#[cfg(not(loom))]
 const CHUNK: usize = 128;
+#[cfg(loom)]
+const CHUNK: usize = 2;
 /// The other side sleeps until this word changes.
 const ASLEEP: u64 = 1 << 63;
 /// The side that owns this word is gone.
@@ -44,8 +55,26 @@ const COUNT: u64 = DISCARD - 1;
 const MAX_REPORT_STEP: u64 = 1024;
 
 struct Chunk {
-    slots: [UnsafeCell<MaybeUninit<Msg>>; CHUNK],
+    slots: [Slot; CHUNK],
     next: AtomicPtr<Chunk>,
+}
+
+/// One frame's place in a chunk. In loom models it is loom's cell, which
+/// fails the model if the writer and the reader ever touch one at once.
+struct Slot(
+    #[cfg(not(loom))] UnsafeCell<MaybeUninit<Msg>>,
+    #[cfg(loom)] loom::cell::UnsafeCell<MaybeUninit<Msg>>,
+);
+
+impl Slot {
+    /// Runs `f` on the slot; the caller must be its only user meanwhile.
+    #[inline(always)]
+    fn with<R>(&self, f: impl FnOnce(*mut MaybeUninit<Msg>) -> R) -> R {
+        #[cfg(not(loom))]
+        return f(self.0.get());
+        #[cfg(loom)]
+        return self.0.with_mut(f);
+    }
 }
 
 /// Chunks come from the message body pool: the writer's thread allocates
@@ -54,6 +83,7 @@ struct Chunk {
 const CHUNK_LAYOUT: Layout = msg::block_holding::<Chunk>();
 
 impl Chunk {
+    #[cfg(not(loom))]
     fn allocate() -> *mut Chunk {
         // SAFETY: the layout has a non-zero size.
         let chunk = unsafe { msg::allocate_block(CHUNK_LAYOUT, false) }.cast::<Chunk>();
@@ -72,9 +102,29 @@ impl Chunk {
     /// # Safety
     /// `chunk` came from [`Chunk::allocate`], holds no live message, and
     /// nothing uses it any more.
+    #[cfg(not(loom))]
     unsafe fn free(chunk: *mut Chunk) {
         // SAFETY: forwarded to the caller; a Chunk needs no drop of its own.
         unsafe { msg::free_block(chunk.cast::<u8>(), CHUNK_LAYOUT) };
+    }
+
+    /// loom's cells and atomics must be made (and dropped) as values.
+    #[cfg(loom)]
+    fn allocate() -> *mut Chunk {
+        Box::into_raw(Box::new(Chunk {
+            slots: std::array::from_fn(|_| {
+                Slot(loom::cell::UnsafeCell::new(MaybeUninit::uninit()))
+            }),
+            next: AtomicPtr::new(ptr::null_mut()),
+        }))
+    }
+
+    /// # Safety
+    /// As the pool version.
+    #[cfg(loom)]
+    unsafe fn free(chunk: *mut Chunk) {
+        // SAFETY: made by Box::into_raw in `allocate`; per the caller, unused.
+        drop(unsafe { Box::from_raw(chunk) });
     }
 }
 
@@ -196,7 +246,7 @@ impl Drop for Shared {
             }
             // SAFETY: slots between the read and write positions hold
             // initialised messages that nobody has taken.
-            unsafe { (*(*chunk).slots[index].get()).assume_init_drop() };
+            unsafe { (*chunk).slots[index].with(|slot| (*slot).assume_init_drop()) };
             index += 1;
         }
         while !chunk.is_null() {
@@ -207,7 +257,7 @@ impl Drop for Shared {
             unsafe { Chunk::free(chunk) };
             chunk = next;
         }
-        let spare = *self.spare.get_mut();
+        let spare = self.spare.load(Ordering::Acquire);
         if !spare.is_null() {
             // SAFETY: a spare chunk is owned by the queue alone.
             unsafe { Chunk::free(spare) };
@@ -287,7 +337,7 @@ impl Writer {
         // SAFETY: the slot at the write position is past everything the
         // reader may read (it reads below `published`), so the writer owns
         // it; it holds no message.
-        unsafe { (*(*state.tail).slots[state.index].get()).write(msg) };
+        unsafe { (*state.tail).slots[state.index].with(|slot| (*slot).write(msg)) };
         state.index += 1;
         state.frames += 1;
     }
@@ -431,7 +481,8 @@ impl Reader {
         // SAFETY: the slot is below the published count (acquired), so the
         // writer has initialised it and will not touch it again; reading
         // moves the message out, and the position advances past it.
-        let msg = unsafe { (*(*state.head).slots[state.index].get()).assume_init_read() };
+        let msg =
+            unsafe { (*state.head).slots[state.index].with(|slot| (*slot).assume_init_read()) };
         state.index += 1;
         state.frames += 1;
         if !msg.more() {
@@ -460,8 +511,9 @@ impl Reader {
             // SAFETY: the slot is below the published count (acquired), so
             // it is initialised and the writer leaves it alone; this side,
             // the only reader (`&mut self`), only looks at it.
-            let msg = unsafe { (*(*chunk).slots[index].get()).assume_init_ref() };
-            messages += u64::from(!msg.more());
+            let more =
+                unsafe { (*chunk).slots[index].with(|slot| (*slot).assume_init_ref().more()) };
+            messages += u64::from(!more);
             index += 1;
         }
         messages
@@ -722,5 +774,141 @@ mod tests {
         }
         writer.join().unwrap();
         assert_eq!(expected, N);
+    }
+}
+
+/// Model checks (`RUSTFLAGS="--cfg loom" cargo test -p zmq-core --lib
+/// queue::models`): every interleaving of the two sides, up to loom's
+/// preemption bound. A wake-up that is owed and not given leaves a side
+/// waiting forever, which loom reports as a deadlock; a slot touched by
+/// both sides at once fails loom's cell check; a chunk freed twice or
+/// never fails its leak and use checks.
+#[cfg(all(test, loom))]
+mod models {
+    use super::*;
+    use loom::sync::Notify;
+
+    fn frame(byte: u8, more: bool) -> Msg {
+        let mut m = Msg::from_slice(&[byte]).unwrap();
+        m.set_more(more);
+        m
+    }
+
+    fn model(f: impl Fn() + Sync + Send + 'static) {
+        let mut builder = loom::model::Builder::new();
+        builder.preemption_bound = Some(3);
+        builder.check(f);
+    }
+
+    /// The writer sends `frames` (byte, more) with `hwm`, sleeping when
+    /// full until woken, then closes; the reader takes everything, sleeping
+    /// when empty until woken, and returns what it read.
+    fn exchange(hwm: u64, frames: &'static [(u8, bool)]) -> Vec<(u8, bool)> {
+        let (mut writer, mut reader) = channel(hwm);
+        let wake_reader = Arc::new(Notify::new());
+        let wake_writer = Arc::new(Notify::new());
+        let (to_reader, to_writer) = (wake_reader.clone(), wake_writer.clone());
+        let sender = loom::thread::spawn(move || {
+            let mut at_start = true;
+            for &(byte, more) in frames {
+                while at_start {
+                    match writer.check() {
+                        Ok(()) => break,
+                        Err(Blocked::Full) => to_writer.wait(),
+                        Err(Blocked::Gone) => panic!("the reader left"),
+                    }
+                }
+                writer.push(frame(byte, more));
+                at_start = !more;
+                if !more && writer.publish() {
+                    to_reader.notify();
+                }
+            }
+            if writer.close(false) {
+                to_reader.notify();
+            }
+        });
+        let mut got = Vec::new();
+        loop {
+            let read = reader.pop();
+            if reader.take_wake_writer() {
+                wake_writer.notify();
+            }
+            match read {
+                Read::Msg(m) => got.push((m.as_slice()[0], m.more())),
+                Read::Empty => wake_reader.wait(),
+                Read::Closed => break,
+            }
+        }
+        sender.join().unwrap();
+        got
+    }
+
+    const THREE_MESSAGES: &[(u8, bool)] = &[(1, true), (2, false), (3, false), (4, false)];
+
+    #[test]
+    fn every_frame_arrives_once_in_order_and_no_wake_up_is_lost() {
+        model(|| assert_eq!(exchange(0, THREE_MESSAGES), THREE_MESSAGES));
+    }
+
+    #[test]
+    fn a_full_writer_is_woken_by_the_reads_that_make_room() {
+        model(|| assert_eq!(exchange(1, THREE_MESSAGES), THREE_MESSAGES));
+    }
+
+    #[test]
+    fn a_reader_that_leaves_frees_a_full_writer() {
+        model(|| {
+            let (mut writer, reader) = channel(1);
+            let wake_writer = Arc::new(Notify::new());
+            let to_writer = wake_writer.clone();
+            let sender = loom::thread::spawn(move || {
+                writer.push(frame(1, false));
+                writer.publish();
+                loop {
+                    match writer.check() {
+                        Ok(()) => panic!("room past the high-water mark"),
+                        Err(Blocked::Full) => to_writer.wait(),
+                        Err(Blocked::Gone) => break,
+                    }
+                }
+            });
+            if reader.close() {
+                wake_writer.notify();
+            }
+            sender.join().unwrap();
+        });
+    }
+
+    #[test]
+    fn a_writer_that_discards_leaves_nothing_to_read_and_nothing_leaked() {
+        model(|| {
+            let (mut writer, mut reader) = channel(0);
+            let wake_reader = Arc::new(Notify::new());
+            let to_reader = wake_reader.clone();
+            let sender = loom::thread::spawn(move || {
+                for byte in 1..=3 {
+                    writer.push(frame(byte, false));
+                    if writer.publish() {
+                        to_reader.notify();
+                    }
+                }
+                if writer.close(true) {
+                    to_reader.notify();
+                }
+            });
+            let mut last = 0;
+            loop {
+                match reader.pop() {
+                    Read::Msg(m) => {
+                        assert!(m.as_slice()[0] > last, "out of order");
+                        last = m.as_slice()[0];
+                    }
+                    Read::Empty => wake_reader.wait(),
+                    Read::Closed => break,
+                }
+            }
+            sender.join().unwrap();
+        });
     }
 }
