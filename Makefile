@@ -11,6 +11,8 @@
 #   make lib-draft            the library with the draft API, in build/draft/lib
 #   make test-asan            the C tests under AddressSanitizer, UBSan, LSan
 #   make test-loom            the lock-free queue's loom models (every interleaving)
+#   make soak                 the load tests at full size for SOAK_MINUTES (10), with
+#                             their figures (scripts/soak.sh); not part of make test
 #   make fuzz-smoke           every fuzz target for FUZZ_SECONDS (30) each
 #   make lint                 rustfmt and clippy, warnings as errors
 #   make bench                our perf tools on this library and on the system libzmq:
@@ -33,7 +35,7 @@ CC          ?= cc
 BUILD       := build
 CARGO_OUT   := target/release
 
-.PHONY: all lib lib-draft fuzz-smoke test-asan test-loom run deps test test-rust test-symbols test-reference test-c test-perf lint bench install clean
+.PHONY: all lib lib-draft fuzz-smoke test-asan test-loom soak run deps test test-rust test-symbols test-reference test-c test-perf lint bench install clean
 
 all: lib
 
@@ -101,6 +103,10 @@ test-perf: lib
 # The C tests with AddressSanitizer, UBSan and LeakSanitizer.
 test-asan: lib
 	bash scripts/test.sh asan
+
+SOAK_MINUTES ?= 10
+soak: lib
+	SOAK_MINUTES=$(SOAK_MINUTES) bash scripts/soak.sh
 
 lint:
 	$(CARGO) fmt --all -- --check

@@ -76,7 +76,7 @@ for src in "${sources[@]}"; do
     if ! $CC $CFLAGS -o "$out/$name" "$src" $LIBS 2>"$out/$name.build.log"; then
         cat "$out/$name.build.log"; result "$name [build]" 1; continue
     fi
-    timeout 120 "$out/$name" >"$out/$name.log" 2>&1
+    timeout "${TEST_TIMEOUT:-120}" "$out/$name" >"$out/$name.log" 2>&1
     rc=$?; [ $rc -eq 0 ] || tail -20 "$out/$name.log"
     result "$name" $rc
     # A test whose first line says "no-valgrind: <reason>" runs natively only.

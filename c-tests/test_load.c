@@ -1,9 +1,11 @@
 /* no-valgrind: a thousand connections and millions of hops are for native speed */
 /* Load, bounded and on loopback: 1,000 DEALERs connected at once to one
- * ROUTER over tcp, each answered; 50 publishers to 50 subscribers, each
- * subscriber connected to every publisher; and a 10-stage PUSH/PULL pipeline over
- * tcp (a zmq_proxy per stage) moving messages with blocking sends, every
- * one arriving once and in order. Prints its figures. */
+ * ROUTER over tcp, each answered; 50 publishers to 50 subscribers (up to
+ * 100 x 100 under `make soak`, as the descriptor limit allows), each
+ * subscriber connected to every publisher;
+ * and a 10-stage PUSH/PULL pipeline over tcp (a zmq_proxy per stage)
+ * moving 200,000 messages (10 million under `make soak`) with blocking
+ * sends, every one arriving once and in order. Prints its figures. */
 #include "testnet.h"
 
 #include <pthread.h>
@@ -65,17 +67,17 @@ static void thousand_connections (void)
     zmq_close (router);
 }
 
-/* PUBLISHERS x SUBSCRIBERS over tcp: every subscriber connects to every
+/* Publishers x subscribers over tcp: every subscriber connects to every
  * publisher (an XPUB that waits until all have subscribed) and gets every
  * message of every publisher. */
-#define PUBLISHERS 50
-#define SUBSCRIBERS 50
+#define MAX_SIDE 100
 #define PER_PUBLISHER 100
 
-static void publishers_and_subscribers (void)
+static void publishers_and_subscribers (int side)
 {
-    static void *pubs[PUBLISHERS], *subs[SUBSCRIBERS];
-    static char endpoints[PUBLISHERS][64];
+    const int PUBLISHERS = side, SUBSCRIBERS = side;
+    static void *pubs[MAX_SIDE], *subs[MAX_SIDE];
+    static char endpoints[MAX_SIDE][64];
     long long start = now_usec ();
     for (int p = 0; p < PUBLISHERS; p++) {
         pubs[p] = zmq_socket (ctx, ZMQ_XPUB);
@@ -98,10 +100,13 @@ static void publishers_and_subscribers (void)
     }
     /* Every publisher hears every subscription before it sends. */
     int subscribed = 0;
-    for (int p = 0; p < PUBLISHERS; p++) {
+    for (int p = 0; p < PUBLISHERS && subscribed == p * SUBSCRIBERS; p++) {
         char buf[8];
         for (int s = 0; s < SUBSCRIBERS; s++)
-            subscribed += zmq_recv (pubs[p], buf, sizeof buf, 0) == 1 && buf[0] == 1;
+            if (zmq_recv (pubs[p], buf, sizeof buf, 0) == 1 && buf[0] == 1)
+                subscribed++;
+            else
+                break;
     }
     CHECK_EQ_INT (subscribed, PUBLISHERS * SUBSCRIBERS);
     for (int p = 0; p < PUBLISHERS; p++)
@@ -109,7 +114,7 @@ static void publishers_and_subscribers (void)
             zmq_send (pubs[p], &p, sizeof p, 0);
     int complete = 0;
     for (int s = 0; s < SUBSCRIBERS; s++) {
-        int from[PUBLISHERS] = {0};
+        int from[MAX_SIDE] = {0};
         for (int m = 0; m < PUBLISHERS * PER_PUBLISHER; m++) {
             int p;
             if (zmq_recv (subs[s], &p, sizeof p, 0) != sizeof p || p < 0 || p >= PUBLISHERS)
@@ -203,18 +208,25 @@ static void pipeline (int count)
 
 int main (void)
 {
-    /* Two descriptors a connection, and an eventfd a socket. */
+    /* Two descriptors a connection (both ends are here), and an eventfd
+     * a socket: as many publishers and subscribers as the limit allows,
+     * up to the size asked for. */
+    int side = soak_sized (50, MAX_SIDE);
+    rlim_t wanted = (rlim_t) (2 * side * side + 4096);
     struct rlimit limit;
     getrlimit (RLIMIT_NOFILE, &limit);
-    if (limit.rlim_cur < 4096 && limit.rlim_max >= 4096) {
-        limit.rlim_cur = 4096;
+    if (limit.rlim_cur < wanted) {
+        limit.rlim_cur = limit.rlim_max < wanted ? limit.rlim_max : wanted;
         setrlimit (RLIMIT_NOFILE, &limit);
+        getrlimit (RLIMIT_NOFILE, &limit);
     }
+    while (side > 1 && (rlim_t) (2 * side * side + 1024) > limit.rlim_cur)
+        side--;
     ctx = zmq_ctx_new ();
     zmq_ctx_set (ctx, ZMQ_MAX_SOCKETS, 2048);
     thousand_connections ();
-    publishers_and_subscribers ();
-    pipeline (200000);
+    publishers_and_subscribers (side);
+    pipeline (soak_sized (200000, 10000000));
     CHECK_EQ_INT (zmq_ctx_term (ctx), 0);
     return test_result ("test_load");
 }

@@ -9,26 +9,12 @@
  * from below only: a slow machine makes everything later, never sooner. */
 #include "testnet.h"
 
-#include <dirent.h>
-
 /* Waits for what must come: only a hang makes them run out. */
 #define HANG_MS 10000
 /* Retries waited for before the descriptors are first counted, and then
  * the stretch of retries over which they must not grow. */
 #define FIRST_RETRIES 4
 #define STRETCH_RETRIES 10
-
-static int open_descriptors (void)
-{
-    DIR *dir = opendir ("/proc/self/fd");
-    if (!dir)
-        return -1;
-    int n = 0;
-    while (readdir (dir))
-        n++;
-    closedir (dir);
-    return n;
-}
 
 static void nobody_listens (void *ctx)
 {

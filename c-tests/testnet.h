@@ -337,6 +337,30 @@ static inline void mon_close (void *s, void *mon)
 
 /* Makes a fresh directory (mkdtemp under /tmp) and stores its path in
  * `dir` (at least 64 bytes). Returns 0, or -1. */
+/* Descriptors this process has open (counting the one that reads them). */
+static inline int open_descriptors (void)
+{
+    DIR *dir = opendir ("/proc/self/fd");
+    if (!dir)
+        return -1;
+    int n = 0;
+    while (readdir (dir))
+        n++;
+    closedir (dir);
+    return n;
+}
+
+/* This process's resident memory in bytes (/proc/self/statm), or -1. */
+static inline long long resident_bytes (void)
+{
+    FILE *f = fopen ("/proc/self/statm", "r");
+    long long size, resident;
+    int got = f ? fscanf (f, "%lld %lld", &size, &resident) : 0;
+    if (f)
+        fclose (f);
+    return got == 2 ? resident * sysconf (_SC_PAGESIZE) : -1;
+}
+
 static inline int tmpdir_make (char *dir, size_t size)
 {
     snprintf (dir, size, "/tmp/zmq-test-XXXXXX");

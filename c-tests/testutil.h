@@ -119,6 +119,14 @@ static inline int scaled (int count)
     return scale && strcmp (scale, "valgrind") == 0 ? count / 50 + 1 : count;
 }
 
+/* Sizes for load tests: `ci` in the test suite, `soak` when `make soak`
+ * runs them (ZMQ_TEST_SOAK=1). */
+static inline int soak_sized (int ci, int soak)
+{
+    const char *on = getenv ("ZMQ_TEST_SOAK");
+    return on && strcmp (on, "1") == 0 ? soak : ci;
+}
+
 /* Reads an int socket option. */
 static inline int get_int (void *s, int option)
 {
