@@ -18,6 +18,7 @@
 
 use std::alloc::{self, Layout};
 use std::ffi::c_void;
+use std::mem::MaybeUninit;
 use std::ptr;
 use std::sync::atomic::{fence, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -509,6 +510,101 @@ impl Msg {
     }
 }
 
+/// A message whose body is written front to back, as a frame's bytes
+/// arrive: the part not yet written is never zeroed first (for a large
+/// body that would be one more pass over its memory) and never readable.
+pub struct BodyFill {
+    /// Its bytes past `filled` are uninitialised.
+    msg: Msg,
+    filled: usize,
+}
+
+impl BodyFill {
+    pub fn new(len: usize) -> Result<BodyFill> {
+        Ok(BodyFill {
+            // SAFETY: a BodyFill gives its message out only once every byte
+            // is written (`finish`), and never reads the unwritten part.
+            msg: unsafe { Msg::with_size_unfilled(len)? },
+            filled: 0,
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.msg.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.msg.is_empty()
+    }
+
+    /// Bytes written so far.
+    pub fn filled(&self) -> usize {
+        self.filled
+    }
+
+    pub fn is_complete(&self) -> bool {
+        self.filled == self.len()
+    }
+
+    /// Writes as much of `bytes` as there is room for; returns how much.
+    pub fn extend(&mut self, bytes: &[u8]) -> usize {
+        let take = bytes.len().min(self.len() - self.filled);
+        if take > 0 {
+            // SAFETY: the body holds `len` bytes from data_ptr and
+            // filled + take <= len; `bytes` is a different allocation (the
+            // body is reachable only through this BodyFill).
+            unsafe {
+                let dest = self.msg.data_ptr().add(self.filled);
+                ptr::copy_nonoverlapping(bytes.as_ptr(), dest, take);
+            }
+            self.filled += take;
+        }
+        take
+    }
+
+    /// Lets `write` fill the start of the unwritten part. It returns the
+    /// bytes it wrote (as `read(2)` wrappers do), which count only if they
+    /// are that start: a `&[u8]` over them proves they are initialised.
+    pub fn fill_with<E>(
+        &mut self,
+        write: impl for<'a> FnOnce(&'a mut [MaybeUninit<u8>]) -> std::result::Result<&'a mut [u8], E>,
+    ) -> std::result::Result<usize, E> {
+        let spare_len = self.len() - self.filled;
+        if spare_len == 0 {
+            return Ok(0);
+        }
+        // SAFETY: the unwritten part, `spare_len` bytes from data_ptr +
+        // filled inside the body, borrowed mutably through `&mut self`;
+        // MaybeUninit asks nothing of its contents.
+        let spare = unsafe {
+            std::slice::from_raw_parts_mut(
+                self.msg
+                    .data_ptr()
+                    .add(self.filled)
+                    .cast::<MaybeUninit<u8>>(),
+                spare_len,
+            )
+        };
+        let start = spare.as_ptr().cast::<u8>();
+        let written = write(spare)?;
+        if written.as_ptr() != start || written.len() > spare_len {
+            return Ok(0);
+        }
+        let n = written.len();
+        self.filled += n;
+        Ok(n)
+    }
+
+    /// The message, once every byte is written.
+    pub fn finish(self) -> std::result::Result<Msg, BodyFill> {
+        if self.is_complete() {
+            Ok(self.msg)
+        } else {
+            Err(self)
+        }
+    }
+}
+
 impl Default for Msg {
     fn default() -> Msg {
         Msg::new()
@@ -667,6 +763,40 @@ mod tests {
         let live = Msg::new();
         // SAFETY: a live message's storage.
         assert!(unsafe { Msg::is_live(&live) });
+    }
+
+    #[test]
+    fn a_body_fill_gives_its_message_only_when_complete() {
+        let bytes: Vec<u8> = (0..5000u32).map(|i| i as u8).collect();
+        let mut fill = BodyFill::new(bytes.len()).unwrap();
+        assert_eq!(fill.extend(&bytes[..1000]), 1000);
+        // A writer that reports the bytes it wrote at the start counts...
+        let n = fill
+            .fill_with(|spare| -> std::result::Result<&mut [u8], ()> {
+                Ok(spare[..3000].write_copy_of_slice(&bytes[1000..4000]))
+            })
+            .unwrap();
+        assert_eq!((n, fill.filled()), (3000, 4000));
+        // ...one that reports other bytes does not, nor does an error.
+        let n = fill
+            .fill_with(|spare| -> std::result::Result<&mut [u8], ()> {
+                Ok(spare[10..20].write_copy_of_slice(&[0; 10]))
+            })
+            .unwrap();
+        assert_eq!((n, fill.filled()), (0, 4000));
+        assert_eq!(fill.fill_with(|_| Err::<&mut [u8], _>(7)), Err(7));
+        let mut fill = fill.finish().unwrap_err();
+        // More than fits is cut at the end.
+        assert_eq!(fill.extend(&bytes[4000..]), 1000);
+        assert_eq!(fill.extend(b"extra"), 0);
+        assert!(fill.is_complete());
+        let msg = fill.finish().ok().unwrap();
+        assert_eq!(msg.as_slice(), &bytes[..]);
+        // A fill dropped half way frees its body (valgrind and the
+        // allocation tests would see a leak).
+        let mut half = BodyFill::new(1 << 20).unwrap();
+        half.extend(&bytes);
+        drop(half);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 use std::collections::VecDeque;
 use std::io::{self, IoSlice, Read, Write};
+use std::mem::MaybeUninit;
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
@@ -25,10 +26,9 @@ use crate::msg::Msg;
 use crate::options;
 use crate::pipe::{self, Flow, PipeEnd, Read as PipeRead, WriteError};
 use crate::zmtp::engine::{Engine, EngineError, PeerInfo};
+use crate::zmtp::frame::DIRECT_READ_MIN;
 use crate::zmtp::mechanism::{zap, Failure};
 
-/// Frames at least this large are read straight into their message.
-const DIRECT_READ_MIN: usize = 8 * 1024;
 /// The most read from a connection at a time, whatever ZMQ_IN_BATCH_SIZE
 /// asks.
 const MAX_READ: usize = 4 * 1024 * 1024;
@@ -471,33 +471,41 @@ impl Session {
         let mut any = false;
         while !conn.read_blocked && !conn.drained && self.inbound.is_empty() {
             let result = match engine.body_target() {
-                // A large body goes straight into its message, whatever the
-                // batch (as libzmq's decoder reads one).
-                Some(target) if target.len() >= DIRECT_READ_MIN => {
-                    let asked = target.len();
-                    match conn.stream.read(target) {
+                // A large body goes straight into its message (as libzmq's
+                // decoder reads one); one of a batch or more, to its last
+                // byte, since a batch read of its tail would copy the next
+                // body (see Engine::read_limit).
+                Some(target)
+                    if target.len() - target.filled() >= DIRECT_READ_MIN
+                        || target.len() >= batch =>
+                {
+                    let asked = target.len() - target.filled();
+                    match target.fill_with(|spare| conn.stream.read_uninit(spare)) {
                         Ok(0) => return Err(()),
                         Ok(n) => {
                             conn.drained = n < asked && !conn.peer_closed;
-                            engine.commit(n, now, &mut self.inbound).map(|()| n)
+                            engine.commit(now, &mut self.inbound).map(|()| n)
                         }
                         Err(e) if io_failed(&e) => return Err(()),
                         Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                         Err(_) => break,
                     }
                 }
-                _ => match conn.stream.read(&mut cx.read_buf[..batch]) {
-                    Ok(0) => return Err(()),
-                    Ok(n) => {
-                        conn.drained = n < batch && !conn.peer_closed;
-                        engine
-                            .input(&cx.read_buf[..n], now, &mut self.inbound)
-                            .map(|()| n)
+                _ => {
+                    let want = engine.read_limit(batch).unwrap_or(batch);
+                    match conn.stream.read(&mut cx.read_buf[..want]) {
+                        Ok(0) => return Err(()),
+                        Ok(n) => {
+                            conn.drained = n < want && !conn.peer_closed;
+                            engine
+                                .input(&cx.read_buf[..n], now, &mut self.inbound)
+                                .map(|()| n)
+                        }
+                        Err(e) if io_failed(&e) => return Err(()),
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                        Err(_) => break,
                     }
-                    Err(e) if io_failed(&e) => return Err(()),
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(_) => break,
-                },
+                }
             };
             if let Err(e) = result {
                 self.failure = Some(e);
@@ -1421,6 +1429,18 @@ impl Stream {
         if let Stream::Tcp(s) = self {
             super::tune_tcp(s, config);
         }
+    }
+}
+
+impl Stream {
+    /// Reads into memory not yet initialised (a message body being
+    /// received; see `BodyFill`); returns the bytes read.
+    fn read_uninit<'a>(&mut self, buf: &'a mut [MaybeUninit<u8>]) -> io::Result<&'a mut [u8]> {
+        let (read, _) = match self {
+            Stream::Tcp(s) => rustix::io::read(&*s, buf),
+            Stream::Ipc(s) => rustix::io::read(&*s, buf),
+        }?;
+        Ok(read)
     }
 }
 

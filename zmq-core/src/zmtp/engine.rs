@@ -25,7 +25,7 @@ use super::greeting::{
 use super::mechanism::zap::{ZapReply, ZapRequest};
 use super::mechanism::{self, Failure, Mechanism, Security, Status};
 use super::{socket_type, ZmtpError};
-use crate::msg::Msg;
+use crate::msg::{BodyFill, Msg};
 
 /// Bodies at least this large are written from the message itself
 /// instead of being copied into the output buffer.
@@ -429,9 +429,8 @@ impl Engine {
 
     /// Where the body of the frame being received can be read straight
     /// into (large frames), or `None`: then read into a buffer and call
-    /// [`Engine::input`]. After reading `n` bytes into it, call
-    /// [`Engine::commit`].
-    pub fn body_target(&mut self) -> Option<&mut [u8]> {
+    /// [`Engine::input`]. After reading into it, call [`Engine::commit`].
+    pub fn body_target(&mut self) -> Option<&mut BodyFill> {
         if self.phase == Phase::Active && !self.config.raw && !self.boxes {
             self.decoder.body_target()
         } else {
@@ -439,15 +438,21 @@ impl Engine {
         }
     }
 
-    /// `n` bytes were read into [`Engine::body_target`].
-    pub fn commit(
-        &mut self,
-        n: usize,
-        now: Instant,
-        out: &mut VecDeque<Msg>,
-    ) -> Result<(), EngineError> {
+    /// At most how much to read into a buffer next, when less than the
+    /// `batch` (see [`FrameDecoder::read_limit`]).
+    pub fn read_limit(&self, batch: usize) -> Option<usize> {
+        if self.phase == Phase::Active && !self.config.raw && !self.boxes {
+            self.decoder.read_limit(batch)
+        } else {
+            None
+        }
+    }
+
+    /// Bytes were read into [`Engine::body_target`]: takes the frame if
+    /// its body is complete.
+    pub fn commit(&mut self, now: Instant, out: &mut VecDeque<Msg>) -> Result<(), EngineError> {
         self.traffic();
-        if let Some(msg) = self.decoder.commit(n) {
+        if let Some(msg) = self.decoder.commit() {
             self.frame(msg, now, out)?;
         }
         Ok(())

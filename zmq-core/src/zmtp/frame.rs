@@ -9,7 +9,7 @@
 use std::collections::VecDeque;
 
 use super::ZmtpError;
-use crate::msg::{self, Msg};
+use crate::msg::{self, BodyFill, Msg};
 
 /// More frames of this message follow.
 pub const FLAG_MORE: u8 = 0x01;
@@ -22,6 +22,9 @@ pub const MAX_HEADER_LEN: usize = 9;
 /// Bodies up to this size are allocated whole as soon as their size is
 /// known (a bounded cost a lying peer can impose on us).
 pub const DIRECT_LIMIT: usize = 64 * 1024;
+/// Bodies with at least this much still to come are read from the socket
+/// straight into their message (see [`FrameDecoder::body_target`]).
+pub const DIRECT_READ_MIN: usize = 8 * 1024;
 /// Minimum growth of the buffer of a larger body.
 pub const GROW_STEP: usize = 64 * 1024;
 
@@ -79,11 +82,8 @@ pub fn largest_possible_message() -> u64 {
 
 enum Body {
     None,
-    /// Preallocated to the announced size; `filled` bytes written.
-    Direct {
-        msg: Msg,
-        filled: usize,
-    },
+    /// Allocated at the announced size, written as bytes arrive.
+    Direct(BodyFill),
     /// Grows as bytes arrive.
     Growing(Vec<u8>),
 }
@@ -127,6 +127,17 @@ impl FrameDecoder {
         self.commands_only = on;
     }
 
+    /// How much to read next when it should be less than a full `batch`:
+    /// between frames after one of a batch or more, only a header's worth,
+    /// so that a large body that follows is read straight into its message
+    /// instead of being copied there from the read buffer. (After smaller
+    /// frames, a batch read takes several at once: the copy costs less than
+    /// the reads it saves.)
+    pub fn read_limit(&self, batch: usize) -> Option<usize> {
+        // `size` is still the last frame's between frames.
+        (self.is_idle() && self.size >= batch.max(DIRECT_READ_MIN)).then_some(MAX_V1_HEADER_LEN)
+    }
+
     /// Whether the decoder sits between frames (a closed connection at this
     /// point lost no partial frame).
     pub fn is_idle(&self) -> bool {
@@ -137,41 +148,37 @@ impl FrameDecoder {
     pub fn buffered_capacity(&self) -> usize {
         match &self.body {
             Body::None => 0,
-            Body::Direct { msg, .. } => msg.len(),
+            Body::Direct(fill) => fill.len(),
             Body::Growing(v) => v.capacity(),
         }
     }
 
-    /// The unfilled part of the body being received, when it already sits
-    /// in its final message: the engine may read from the socket straight
-    /// into it (no copy for large bodies), then call [`Self::commit`].
-    /// `None` when the next bytes must go through [`Self::decode`].
-    pub fn body_target(&mut self) -> Option<&mut [u8]> {
+    /// The body being received, when it already sits in its final
+    /// message: the engine may read from the socket straight into it (no
+    /// copy for large bodies), then call [`Self::commit`]. `None` when the
+    /// next bytes must go through [`Self::decode`].
+    pub fn body_target(&mut self) -> Option<&mut BodyFill> {
         if self.error.is_some() || self.state != State::Body {
             return None;
         }
         match &mut self.body {
-            Body::Direct { msg, filled } => Some(&mut msg.as_mut_slice()[*filled..]),
+            Body::Direct(fill) => Some(fill),
             _ => None,
         }
     }
 
-    /// Records that `n` bytes were written at the start of
-    /// [`Self::body_target`] (more than it offered counts as all of it);
-    /// returns the frame once complete.
-    pub fn commit(&mut self, n: usize) -> Option<Msg> {
+    /// After writing into [`Self::body_target`]: the frame, once its body
+    /// is complete.
+    pub fn commit(&mut self) -> Option<Msg> {
         if self.error.is_some() || self.state != State::Body {
             return None;
         }
-        let Body::Direct { filled, .. } = &mut self.body else {
-            return None;
-        };
-        *filled = (*filled + n).min(self.size);
-        if *filled < self.size {
-            return None;
+        match &self.body {
+            Body::Direct(fill) if fill.is_complete() => {}
+            _ => return None,
         }
         match std::mem::replace(&mut self.body, Body::None) {
-            Body::Direct { msg, .. } => Some(self.finish(msg)),
+            Body::Direct(fill) => fill.finish().ok().map(|msg| self.finish(msg)),
             _ => None,
         }
     }
@@ -347,13 +354,9 @@ impl FrameDecoder {
                 State::Body => {
                     let available = &input[pos..];
                     let complete = match &mut self.body {
-                        Body::Direct { msg, filled } => {
-                            let take = (self.size - *filled).min(available.len());
-                            msg.as_mut_slice()[*filled..*filled + take]
-                                .copy_from_slice(&available[..take]);
-                            *filled += take;
-                            pos += take;
-                            *filled == self.size
+                        Body::Direct(fill) => {
+                            pos += fill.extend(available);
+                            fill.is_complete()
                         }
                         Body::Growing(buf) => {
                             let take = (self.size - buf.len()).min(available.len());
@@ -368,11 +371,10 @@ impl FrameDecoder {
                                 // was received, so move to it and let the
                                 // rest land in place (see body_target).
                                 if buf.len() >= self.size / 2 {
-                                    let mut msg = Msg::with_size(self.size)
+                                    let mut fill = BodyFill::new(self.size)
                                         .map_err(|_| ZmtpError::NoMemory)?;
-                                    let filled = buf.len();
-                                    msg.as_mut_slice()[..filled].copy_from_slice(buf);
-                                    self.body = Body::Direct { msg, filled };
+                                    fill.extend(buf);
+                                    self.body = Body::Direct(fill);
                                 }
                                 false
                             }
@@ -384,7 +386,7 @@ impl FrameDecoder {
                         return Ok((pos, None));
                     }
                     let msg = match std::mem::replace(&mut self.body, Body::None) {
-                        Body::Direct { msg, .. } => msg,
+                        Body::Direct(fill) => fill.finish().map_err(|_| ZmtpError::NoMemory)?,
                         Body::Growing(buf) => {
                             Msg::from_slice(&buf).map_err(|_| ZmtpError::NoMemory)?
                         }
@@ -403,8 +405,7 @@ impl FrameDecoder {
             return Ok(Some(self.finish(Msg::new())));
         }
         self.body = if self.size <= DIRECT_LIMIT {
-            let msg = Msg::with_size(self.size).map_err(|_| ZmtpError::NoMemory)?;
-            Body::Direct { msg, filled: 0 }
+            Body::Direct(BodyFill::new(self.size).map_err(|_| ZmtpError::NoMemory)?)
         } else {
             Body::Growing(Vec::new())
         };
@@ -882,6 +883,28 @@ mod tests {
     }
 
     #[test]
+    fn after_a_frame_of_a_batch_or_more_only_a_header_is_read() {
+        let batch = 64 * 1024;
+        let mut dec = FrameDecoder::new(FrameVersion::V3, -1);
+        assert_eq!(dec.read_limit(batch), None);
+        for (size, limit) in [
+            (100, None),
+            (batch, Some(MAX_V1_HEADER_LEN)),
+            (batch - 1, None),
+        ] {
+            let mut wire = Vec::new();
+            encode(&frame(&vec![1; size], false, false), &mut wire);
+            let (used, msg) = dec.decode(&wire[..wire.len() - 1]).unwrap();
+            assert!(msg.is_none());
+            // Never in the middle of a frame.
+            assert_eq!(dec.read_limit(batch), None);
+            let (_, msg) = dec.decode(&wire[used..]).unwrap();
+            assert_eq!(msg.unwrap().len(), size);
+            assert_eq!(dec.read_limit(batch), limit, "after {size} bytes");
+        }
+    }
+
+    #[test]
     fn body_can_be_written_in_place() {
         let mut rng = TestRng::new(11);
         for size in [1usize, 1000, DIRECT_LIMIT, 300_000] {
@@ -894,10 +917,15 @@ mod tests {
             while got.is_none() {
                 if let Some(target) = dec.body_target() {
                     // Read at most 5000 bytes "from the socket" in place.
-                    let n = target.len().min(5000).min(wire.len() - pos);
-                    target[..n].copy_from_slice(&wire[pos..pos + n]);
+                    let n = target
+                        .fill_with(|spare| -> Result<&mut [u8], ()> {
+                            let n = spare.len().min(5000).min(wire.len() - pos);
+                            // The bytes written, as a read(2) wrapper returns them.
+                            Ok(spare[..n].write_copy_of_slice(&wire[pos..pos + n]))
+                        })
+                        .unwrap();
                     pos += n;
-                    got = dec.commit(n);
+                    got = dec.commit();
                 } else {
                     let end = (pos + 4096).min(wire.len());
                     let (used, msg) = dec.decode(&wire[pos..end]).unwrap();
@@ -910,7 +938,7 @@ mod tests {
             assert!(got.more());
             assert_eq!(got.as_slice(), &body[..]);
             assert!(dec.is_idle() && dec.body_target().is_none());
-            assert!(dec.commit(5).is_none());
+            assert!(dec.commit().is_none());
         }
     }
 
