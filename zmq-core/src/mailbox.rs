@@ -5,11 +5,17 @@
 //! interrupts them with EINTR.
 
 use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+// The loom model (`--cfg loom`, see `models`) runs the protocol under
+// loom's lock and atomics, with a stand-in for the eventfd.
+#[cfg(loom)]
+use loom::sync::{atomic::AtomicBool, atomic::Ordering, Mutex};
+#[cfg(not(loom))]
 use parking_lot::Mutex;
 use rustix::event::{eventfd, poll, EventfdFlags, PollFd, PollFlags};
+#[cfg(not(loom))]
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::error::{Error, Result};
 use crate::pipe::{PipeEnd, PipeId};
@@ -42,6 +48,9 @@ pub struct Mailbox {
     /// Whether the queue holds commands: the cheap check before the lock.
     pending: AtomicBool,
     fd: OwnedFd,
+    /// The eventfd's count and its readiness, in loom models.
+    #[cfg(loom)]
+    model_fd: (loom::sync::atomic::AtomicU64, loom::sync::Notify),
 }
 
 impl Mailbox {
@@ -52,22 +61,43 @@ impl Mailbox {
             commands: Mutex::new(Vec::new()),
             pending: AtomicBool::new(false),
             fd,
+            #[cfg(loom)]
+            model_fd: Default::default(),
         })
+    }
+
+    #[inline]
+    fn queue(&self) -> impl std::ops::DerefMut<Target = Vec<Command>> + '_ {
+        #[cfg(not(loom))]
+        return self.commands.lock();
+        #[cfg(loom)]
+        return self.commands.lock().unwrap();
     }
 
     pub fn send(&self, command: Command) {
         let first = {
-            let mut queue = self.commands.lock();
+            let mut queue = self.queue();
             let first = queue.is_empty();
             queue.push(command);
             self.pending.store(true, Ordering::Release);
             first
         };
         if first {
-            // A full counter (2^64 - 2 writes without a read) cannot happen
-            // with one write per drain; nothing else can fail here.
-            let _ = rustix::io::write(&self.fd, &1u64.to_ne_bytes());
+            self.ring();
         }
+    }
+
+    #[cfg(not(loom))]
+    fn ring(&self) {
+        // A full counter (2^64 - 2 writes without a read) cannot happen
+        // with one write per drain; nothing else can fail here.
+        let _ = rustix::io::write(&self.fd, &1u64.to_ne_bytes());
+    }
+
+    #[cfg(loom)]
+    fn ring(&self) {
+        self.model_fd.0.fetch_add(1, Ordering::AcqRel);
+        self.model_fd.1.notify();
     }
 
     /// Whether commands are waiting: a cheap check before `take`.
@@ -81,7 +111,7 @@ impl Mailbox {
     pub fn take_into(&self, out: &mut Vec<Command>) {
         debug_assert!(out.is_empty());
         self.drain();
-        let mut queue = self.commands.lock();
+        let mut queue = self.queue();
         self.pending.store(false, Ordering::Release);
         std::mem::swap(&mut *queue, out);
     }
@@ -110,10 +140,16 @@ impl Mailbox {
         }
     }
 
+    #[cfg(not(loom))]
     fn drain(&self) {
         let mut buf = [0u8; 8];
         // EAGAIN means already drained; both are fine.
         let _ = rustix::io::read(&self.fd, &mut buf);
+    }
+
+    #[cfg(loom)]
+    fn drain(&self) {
+        self.model_fd.0.swap(0, Ordering::AcqRel);
     }
 
     pub fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
@@ -126,6 +162,7 @@ impl Mailbox {
 
     /// Sleeps until a command may be waiting or `timeout` passes (`None`:
     /// forever). Returns false on timeout; EINTR when a signal arrives.
+    #[cfg(not(loom))]
     pub fn wait(&self, timeout: Option<Duration>) -> Result<bool> {
         let fd = self.fd.as_fd();
         let mut fds = [PollFd::new(&fd, PollFlags::IN)];
@@ -140,6 +177,97 @@ impl Mailbox {
             }
             Err(e) => Err(Error::from_errno(e.raw_os_error())),
         }
+    }
+
+    /// As poll(2) on the eventfd with no timeout: returns once its count
+    /// is above zero.
+    #[cfg(loom)]
+    pub fn wait(&self, _timeout: Option<Duration>) -> Result<bool> {
+        while self.model_fd.0.load(Ordering::Acquire) == 0 {
+            self.model_fd.1.wait();
+        }
+        self.settle();
+        Ok(true)
+    }
+}
+
+/// Model checks (`RUSTFLAGS="--cfg loom" cargo test -p zmq-core --lib
+/// mailbox::models`): senders on other threads and a socket that takes
+/// commands when signaled and otherwise sleeps in `wait`, through every
+/// interleaving up to loom's preemption bound. A wake-up lost between the
+/// flag, the lock and the eventfd (`take_into`'s drain order, `settle`'s
+/// clearing of a stray count) leaves the socket asleep forever, which loom
+/// reports as a deadlock.
+#[cfg(all(test, loom))]
+mod models {
+    use super::*;
+    use loom::sync::Arc;
+
+    fn model(f: impl Fn() + Sync + Send + 'static) {
+        let mut builder = loom::model::Builder::new();
+        builder.preemption_bound = Some(3);
+        builder.check(f);
+    }
+
+    /// An I/O thread's loop: it sleeps until the eventfd is readable (an
+    /// edge-triggered poller sees nothing else), then takes the commands.
+    #[test]
+    fn a_reader_of_the_eventfd_alone_misses_no_command() {
+        model(|| {
+            let mailbox = Arc::new(Mailbox::new().unwrap());
+            let sender = {
+                let mailbox = mailbox.clone();
+                loom::thread::spawn(move || {
+                    for id in 0..3 {
+                        mailbox.send(Command::ActivateRead(id));
+                    }
+                })
+            };
+            let mut got = 0;
+            let mut taken = Vec::new();
+            while got < 3 {
+                while mailbox.model_fd.0.load(Ordering::Acquire) == 0 {
+                    mailbox.model_fd.1.wait();
+                }
+                mailbox.take_into(&mut taken);
+                got += taken.len();
+                taken.clear();
+            }
+            sender.join().unwrap();
+        });
+    }
+
+    #[test]
+    fn every_command_wakes_a_sleeping_socket() {
+        model(|| {
+            let mailbox = Arc::new(Mailbox::new().unwrap());
+            let senders: Vec<_> = [1u64, 2]
+                .into_iter()
+                .map(|count| {
+                    let mailbox = mailbox.clone();
+                    loom::thread::spawn(move || {
+                        for id in 0..count {
+                            mailbox.send(Command::ActivateRead(id));
+                        }
+                    })
+                })
+                .collect();
+            // The socket's blocking loop: commands first, then sleep.
+            let mut got = 0;
+            let mut taken = Vec::new();
+            while got < 3 {
+                if mailbox.is_signaled() {
+                    mailbox.take_into(&mut taken);
+                    got += taken.len();
+                    taken.clear();
+                } else {
+                    mailbox.wait(None).unwrap();
+                }
+            }
+            for sender in senders {
+                sender.join().unwrap();
+            }
+        });
     }
 }
 
