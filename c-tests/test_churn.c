@@ -84,8 +84,10 @@ static void churn (void)
             cycles, us / 1000, (double) us / cycles, fds_before, fds_after,
             rss_before / 1048576.0, rss_after / 1048576.0);
 #ifndef __SANITIZE_ADDRESS__
-    /* (AddressSanitizer holds freed memory back on purpose.) */
     CHECK (rss_after - rss_before < CHURN_SLACK);
+#else
+    /* AddressSanitizer holds freed memory back on purpose. */
+    printf ("churn: resident memory not judged under AddressSanitizer\n");
 #endif
     zmq_close (router);
 }

@@ -19,19 +19,16 @@ export ZMQ_TEST_SOAK=1
 export TEST_TIMEOUT=900
 failed=0
 
-round() { # label, then env assignments for c-tests/run.sh
-    local label=$1 name
-    shift
+round() { # label, REFERENCE (0: this library, 1: the system libzmq), log folder
+    local label=$1 reference=$2 logs=$3 name
     for name in test_churn test_load; do
-        if env "$@" VALGRIND=0 bash c-tests/run.sh "$name" >/dev/null 2>&1; then
+        if REFERENCE=$reference VALGRIND=0 bash c-tests/run.sh "$name" >/dev/null 2>&1; then
             echo "  $label $name: passed"
         else
             echo "  $label $name: FAILED"
             failed=$((failed + 1))
         fi
-        local dir=build/c-tests
-        [[ " $* " == *" REFERENCE=1 "* ]] && dir=build/c-tests-reference
-        grep -vE '^test_[a-z_]+: [0-9]+ checks' "$dir/$name.log" | sed 's/^/      /'
+        grep -vE '^test_[a-z_]+: [0-9]+ checks' "$logs/$name.log" | sed 's/^/      /'
     done
 }
 
@@ -40,9 +37,9 @@ n=0
 while [ $n -eq 0 ] || [ $((SECONDS - start)) -lt $((minutes * 60)) ]; do
     n=$((n + 1))
     echo "round $n (ours, $(((SECONDS - start) / 60)) min in)"
-    round ours REFERENCE=0
+    round ours 0 build/c-tests
 done
 echo "libzmq, once:"
-round libzmq REFERENCE=1
+round libzmq 1 build/c-tests-reference
 echo "$n rounds on this library in $(((SECONDS - start) / 60)) min; $failed failed"
 [ $failed -eq 0 ]

@@ -40,3 +40,12 @@ pub use msg::Msg;
 
 /// The libzmq release whose API and behaviour this library provides.
 pub const VERSION: (i32, i32, i32) = (4, 3, 5);
+
+/// Runs a loom model through every interleaving up to three preemptions,
+/// the bound every model here shares (it keeps each model to seconds).
+#[cfg(all(test, loom))]
+fn loom_model(f: impl Fn() + Sync + Send + 'static) {
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = Some(3);
+    builder.check(f);
+}

@@ -48,9 +48,37 @@ pub struct Mailbox {
     /// Whether the queue holds commands: the cheap check before the lock.
     pending: AtomicBool,
     fd: OwnedFd,
-    /// The eventfd's count and its readiness, in loom models.
+    /// What stands for the eventfd in loom models.
     #[cfg(loom)]
-    model_fd: (loom::sync::atomic::AtomicU64, loom::sync::Notify),
+    model_fd: ModelEventFd,
+}
+
+/// The eventfd as loom models see it: a count, and a wake-up when it is
+/// written.
+#[cfg(loom)]
+#[derive(Default)]
+struct ModelEventFd {
+    count: loom::sync::atomic::AtomicU64,
+    written: loom::sync::Notify,
+}
+
+#[cfg(loom)]
+impl ModelEventFd {
+    fn write(&self) {
+        self.count.fetch_add(1, Ordering::AcqRel);
+        self.written.notify();
+    }
+
+    fn read(&self) {
+        self.count.swap(0, Ordering::AcqRel);
+    }
+
+    /// As poll(2) for readability, with no timeout.
+    fn poll(&self) {
+        while self.count.load(Ordering::Acquire) == 0 {
+            self.written.wait();
+        }
+    }
 }
 
 impl Mailbox {
@@ -96,8 +124,7 @@ impl Mailbox {
 
     #[cfg(loom)]
     fn ring(&self) {
-        self.model_fd.0.fetch_add(1, Ordering::AcqRel);
-        self.model_fd.1.notify();
+        self.model_fd.write();
     }
 
     /// Whether commands are waiting: a cheap check before `take`.
@@ -149,7 +176,7 @@ impl Mailbox {
 
     #[cfg(loom)]
     fn drain(&self) {
-        self.model_fd.0.swap(0, Ordering::AcqRel);
+        self.model_fd.read();
     }
 
     pub fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
@@ -179,13 +206,10 @@ impl Mailbox {
         }
     }
 
-    /// As poll(2) on the eventfd with no timeout: returns once its count
-    /// is above zero.
+    /// As the real one with no timeout.
     #[cfg(loom)]
     pub fn wait(&self, _timeout: Option<Duration>) -> Result<bool> {
-        while self.model_fd.0.load(Ordering::Acquire) == 0 {
-            self.model_fd.1.wait();
-        }
+        self.model_fd.poll();
         self.settle();
         Ok(true)
     }
@@ -203,17 +227,11 @@ mod models {
     use super::*;
     use loom::sync::Arc;
 
-    fn model(f: impl Fn() + Sync + Send + 'static) {
-        let mut builder = loom::model::Builder::new();
-        builder.preemption_bound = Some(3);
-        builder.check(f);
-    }
-
     /// An I/O thread's loop: it sleeps until the eventfd is readable (an
     /// edge-triggered poller sees nothing else), then takes the commands.
     #[test]
     fn a_reader_of_the_eventfd_alone_misses_no_command() {
-        model(|| {
+        crate::loom_model(|| {
             let mailbox = Arc::new(Mailbox::new().unwrap());
             let sender = {
                 let mailbox = mailbox.clone();
@@ -226,9 +244,7 @@ mod models {
             let mut got = 0;
             let mut taken = Vec::new();
             while got < 3 {
-                while mailbox.model_fd.0.load(Ordering::Acquire) == 0 {
-                    mailbox.model_fd.1.wait();
-                }
+                mailbox.model_fd.poll();
                 mailbox.take_into(&mut taken);
                 got += taken.len();
                 taken.clear();
@@ -239,7 +255,7 @@ mod models {
 
     #[test]
     fn every_command_wakes_a_sleeping_socket() {
-        model(|| {
+        crate::loom_model(|| {
             let mailbox = Arc::new(Mailbox::new().unwrap());
             let senders: Vec<_> = [1u64, 2]
                 .into_iter()

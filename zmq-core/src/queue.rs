@@ -794,12 +794,6 @@ mod models {
         m
     }
 
-    fn model(f: impl Fn() + Sync + Send + 'static) {
-        let mut builder = loom::model::Builder::new();
-        builder.preemption_bound = Some(3);
-        builder.check(f);
-    }
-
     /// The writer sends `frames` (byte, more) with `hwm`, sleeping when
     /// full until woken, then closes; the reader takes everything, sleeping
     /// when empty until woken, and returns what it read.
@@ -848,17 +842,17 @@ mod models {
 
     #[test]
     fn every_frame_arrives_once_in_order_and_no_wake_up_is_lost() {
-        model(|| assert_eq!(exchange(0, THREE_MESSAGES), THREE_MESSAGES));
+        crate::loom_model(|| assert_eq!(exchange(0, THREE_MESSAGES), THREE_MESSAGES));
     }
 
     #[test]
     fn a_full_writer_is_woken_by_the_reads_that_make_room() {
-        model(|| assert_eq!(exchange(1, THREE_MESSAGES), THREE_MESSAGES));
+        crate::loom_model(|| assert_eq!(exchange(1, THREE_MESSAGES), THREE_MESSAGES));
     }
 
     #[test]
     fn a_reader_that_leaves_frees_a_full_writer() {
-        model(|| {
+        crate::loom_model(|| {
             let (mut writer, reader) = channel(1);
             let wake_writer = Arc::new(Notify::new());
             let to_writer = wake_writer.clone();
@@ -882,7 +876,7 @@ mod models {
 
     #[test]
     fn a_writer_that_discards_leaves_nothing_to_read_and_nothing_leaked() {
-        model(|| {
+        crate::loom_model(|| {
             let (mut writer, mut reader) = channel(0);
             let wake_reader = Arc::new(Notify::new());
             let to_reader = wake_reader.clone();

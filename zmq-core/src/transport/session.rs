@@ -804,12 +804,12 @@ impl Session {
         if !idle {
             return false;
         }
+        let now = Instant::now();
         loop {
             // A pull that moves nothing found the pipe empty, which asks
             // the socket to wake this side (or write through) next time.
             let moved = self.pull();
-            let flushed = self.flush(Instant::now()).is_ok()
-                && !self.engine().is_some_and(Engine::has_output);
+            let flushed = self.flush(now).is_ok() && !self.engine().is_some_and(Engine::has_output);
             if !flushed {
                 return false;
             }
@@ -1430,9 +1430,7 @@ impl Stream {
             super::tune_tcp(s, config);
         }
     }
-}
 
-impl Stream {
     /// Reads into memory not yet initialised (a message body being
     /// received; see `BodyFill`); returns the bytes read.
     fn read_uninit<'a>(&mut self, buf: &'a mut [MaybeUninit<u8>]) -> io::Result<&'a mut [u8]> {

@@ -431,17 +431,23 @@ impl Engine {
     /// into (large frames), or `None`: then read into a buffer and call
     /// [`Engine::input`]. After reading into it, call [`Engine::commit`].
     pub fn body_target(&mut self) -> Option<&mut BodyFill> {
-        if self.phase == Phase::Active && !self.config.raw && !self.boxes {
+        if self.reads_in_place() {
             self.decoder.body_target()
         } else {
             None
         }
     }
 
+    /// Frames come from the socket as the decoder reads them: not boxed
+    /// (CURVE), not raw (ZMQ_STREAM), and past the handshake.
+    fn reads_in_place(&self) -> bool {
+        self.phase == Phase::Active && !self.config.raw && !self.boxes
+    }
+
     /// At most how much to read into a buffer next, when less than the
     /// `batch` (see [`FrameDecoder::read_limit`]).
     pub fn read_limit(&self, batch: usize) -> Option<usize> {
-        if self.phase == Phase::Active && !self.config.raw && !self.boxes {
+        if self.reads_in_place() {
             self.decoder.read_limit(batch)
         } else {
             None
@@ -1186,17 +1192,24 @@ mod tests {
         assert!(b.decoder.buffered_capacity() <= 4 << 20);
     }
 
+    /// A DEALER that pings every 100 ms and waits 300 ms for an answer,
+    /// connected at `t0` to a DEALER without heartbeats.
+    fn heartbeating_pair(t0: Instant, ttl: Duration) -> (Engine, Engine) {
+        let mut cfg = config(DEALER, b"");
+        cfg.heartbeat_ivl = Some(Duration::from_millis(100));
+        cfg.heartbeat_ttl = ttl;
+        cfg.heartbeat_timeout = Some(Duration::from_millis(300));
+        let mut a = Engine::new(cfg, t0);
+        let mut b = Engine::new(config(DEALER, b""), t0);
+        shuttle(&mut a, &mut b, 1000, t0).unwrap();
+        (a, b)
+    }
+
     #[test]
     fn heartbeats_ping_answer_and_time_out() {
         let t0 = Instant::now();
         let ms = Duration::from_millis;
-        let mut cfg = config(DEALER, b"");
-        cfg.heartbeat_ivl = Some(ms(100));
-        cfg.heartbeat_ttl = ms(500);
-        cfg.heartbeat_timeout = Some(ms(300));
-        let mut a = Engine::new(cfg, t0);
-        let mut b = Engine::new(config(DEALER, b""), t0);
-        shuttle(&mut a, &mut b, 1000, t0).unwrap();
+        let (mut a, mut b) = heartbeating_pair(t0, ms(500));
         assert_eq!(a.next_deadline(), Some(t0 + ms(100)));
         a.on_timer(t0 + ms(100)).unwrap();
         let ping = take_output(&mut a);
@@ -1222,12 +1235,7 @@ mod tests {
     fn a_ping_behind_a_large_message_waits_from_the_last_write() {
         let t0 = Instant::now();
         let ms = Duration::from_millis;
-        let mut cfg = config(DEALER, b"");
-        cfg.heartbeat_ivl = Some(ms(100));
-        cfg.heartbeat_timeout = Some(ms(300));
-        let mut a = Engine::new(cfg, t0);
-        let mut b = Engine::new(config(DEALER, b""), t0);
-        shuttle(&mut a, &mut b, 1000, t0).unwrap();
+        let (mut a, _b) = heartbeating_pair(t0, Duration::ZERO);
         a.send(msg(&vec![7u8; 1 << 20], false));
         a.on_timer(t0 + ms(100)).unwrap();
         // The peer reads slowly: a quarter of the bytes every 200 ms.
