@@ -210,7 +210,10 @@ fn a_zap_domain_makes_null_peers_ask_too() {
             let client = open(&ctx, PUSH);
             set_int(&client, options::LINGER, 0);
             let mon = watch(&ctx, &client, "null-client");
-            let got = gets_through(&client, &server, &bound(&server), 500);
+            // A refusal is awaited briefly; a success may take long on a
+            // loaded machine.
+            let wait = if allowed { 2000 } else { 300 };
+            let got = gets_through(&client, &server, &bound(&server), wait);
             assert_eq!(got, allowed, "{domain:?} {endpoint}");
             let seen = events_until(
                 &mon,
@@ -223,6 +226,51 @@ fn a_zap_domain_makes_null_peers_ask_too() {
             close_all(ctx, [client, server, mon]);
         }
     }
+}
+
+/// A server may refuse a NULL client before its READY arrives (libzmq
+/// asks the handler at once): its greeting and ERROR come together, and
+/// the server hangs up, so the client's READY meets a closed connection.
+/// The client still reports the refusal, and does not try again.
+#[test]
+fn a_refusal_sent_with_the_greeting_is_a_refusal() {
+    use std::os::unix::net::UnixListener;
+    let path = std::env::temp_dir().join(format!("zmq-refusal-{}", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let listener = UnixListener::bind(&path).unwrap();
+    for round in 0..20 {
+        let ctx = Context::new();
+        let client = open(&ctx, PUSH);
+        set_int(&client, options::LINGER, 0);
+        let mon = watch(&ctx, &client, &format!("refused-{round}"));
+        client
+            .connect(&format!("ipc://{}", path.display()))
+            .unwrap();
+        let (mut server, _) = listener.accept().unwrap();
+        let mut greeting = vec![0xff, 0, 0, 0, 0, 0, 0, 0, 1, 0x7f, 3, 0];
+        greeting.extend(b"NULL");
+        greeting.resize(32, 0);
+        greeting.push(1);
+        greeting.resize(64, 0);
+        greeting.extend(b"\x04\x0a\x05ERROR\x03400");
+        server.write_all(&greeting).unwrap();
+        drop(server);
+        let mut seen = events_until(
+            &mon,
+            &[monitor::HANDSHAKE_FAILED_AUTH, monitor::CONNECT_RETRIED],
+        );
+        seen.extend(events_during(&mon, Duration::from_millis(50)));
+        assert!(
+            seen.contains(&monitor::HANDSHAKE_FAILED_AUTH),
+            "{round}: {seen:?}"
+        );
+        assert!(
+            !seen.contains(&monitor::CONNECT_RETRIED),
+            "{round}: {seen:?}"
+        );
+        close_all(ctx, [client, mon]);
+    }
+    let _ = std::fs::remove_file(&path);
 }
 
 #[test]

@@ -94,6 +94,10 @@ struct Conn {
     /// be waiting behind the data without another event to tell, so a
     /// short read no longer means drained.
     peer_closed: bool,
+    /// A write failed: the peer is gone, but what it sent before going (an
+    /// ERROR saying why, its last messages) is still read before the
+    /// connection counts as lost, as in libzmq.
+    write_failed: bool,
     /// The stream is registered for writable events too. Only while output
     /// waits for room: a unix socket reports room each time its peer
     /// reads, which would wake the thread for nothing on every message.
@@ -192,6 +196,7 @@ impl Session {
                 read_blocked: false,
                 drained: false,
                 peer_closed: false,
+                write_failed: false,
                 watch_writable: true,
                 peer_address,
                 names,
@@ -307,7 +312,7 @@ impl Session {
             // batch from the pipe, written as far as the connection takes
             // it at once. Only what could not reach the wire is dropped.
             self.pull();
-            let _ = self.flush(now);
+            self.flush(now);
             self.close(cx);
             return;
         }
@@ -434,7 +439,7 @@ impl Session {
             if !self.hang_up {
                 progress |= self.pull();
             }
-            progress |= self.flush(now)?;
+            progress |= self.flush(now);
             let refused = self.engine().and_then(|e| e.closed_by_handshake());
             if let Some(e) = refused {
                 // The handshake failed and the peer was told why.
@@ -448,7 +453,12 @@ impl Session {
                 return Err(());
             }
             if !progress {
-                return Ok(());
+                // Once reading has taken all there was, a failed write
+                // ends the connection.
+                return match &self.conn {
+                    Some(conn) if conn.write_failed => Err(()),
+                    _ => Ok(()),
+                };
             }
         }
     }
@@ -685,33 +695,37 @@ impl Session {
         any
     }
 
-    /// Writes the engine's output; returns whether anything was written.
-    fn flush(&mut self, now: Instant) -> Result<bool, ()> {
+    /// Writes the engine's output; returns whether anything was written
+    /// (or the writing failed).
+    fn flush(&mut self, now: Instant) -> bool {
         let Some(conn) = &mut self.conn else {
-            return Ok(false);
+            return false;
         };
         let Some(engine) = &mut conn.engine else {
-            return Ok(false);
+            return false;
         };
         let mut any = false;
-        while engine.has_output() {
+        while engine.has_output() && !conn.write_failed {
             let result = {
                 let mut slices = [IoSlice::new(&[]); 32];
                 let n = engine.output(&mut slices);
                 conn.stream.write_vectored(&slices[..n])
             };
             match result {
-                Ok(0) => return Err(()),
-                Ok(n) => {
+                Ok(n) if n > 0 => {
                     engine.advance_output(n, now);
                     any = true;
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) if io_failed(&e) => return Err(()),
-                Err(_) => break,
+                Err(e) if !io_failed(&e) => break,
+                _ => {
+                    conn.write_failed = true;
+                    conn.drained = false;
+                    any = true;
+                }
             }
         }
-        Ok(any)
+        any
     }
 
     fn handshake_done(&mut self, cx: &mut Cx, peer: PeerInfo) {
@@ -809,7 +823,8 @@ impl Session {
             // A pull that moves nothing found the pipe empty, which asks
             // the socket to wake this side (or write through) next time.
             let moved = self.pull();
-            let flushed = self.flush(now).is_ok() && !self.engine().is_some_and(Engine::has_output);
+            self.flush(now);
+            let flushed = !self.engine().is_some_and(Engine::has_output);
             if !flushed {
                 return false;
             }
@@ -830,7 +845,7 @@ impl Session {
         let Some(engine) = &conn.engine else {
             return;
         };
-        let want = engine.has_output();
+        let want = engine.has_output() && !conn.write_failed;
         if want == conn.watch_writable {
             return;
         }
@@ -860,6 +875,11 @@ impl Session {
     /// The connection broke (or the handshake failed).
     fn lost(&mut self, cx: &mut Cx, now: Instant) {
         let was_up = self.engine().is_some_and(|e| e.is_active());
+        // A handshake that failed before the connection broke (an ERROR
+        // read, while a READY was still being written) says why.
+        if self.failure.is_none() {
+            self.failure = self.engine().and_then(Engine::handshake_failure).cloned();
+        }
         if let Some(conn) = &self.conn {
             let fd = conn.stream.fd();
             if !was_up {
@@ -1150,6 +1170,7 @@ impl Session {
             read_blocked: false,
             drained: false,
             peer_closed: false,
+            write_failed: false,
             watch_writable: true,
             peer_address,
             names: Default::default(),

@@ -380,8 +380,14 @@ impl Engine {
     /// The handshake failed and what had to be written first (an ERROR
     /// for the peer) is written: the connection must now close.
     pub fn closed_by_handshake(&self) -> Option<&EngineError> {
+        self.handshake_failure().filter(|_| !self.has_output())
+    }
+
+    /// Why the handshake failed, if it did (whether or not what must be
+    /// written first is out).
+    pub fn handshake_failure(&self) -> Option<&EngineError> {
         match &self.phase {
-            Phase::Closing(e) if !self.has_output() => Some(e),
+            Phase::Closing(e) => Some(e),
             _ => None,
         }
     }
