@@ -10,7 +10,7 @@
 #                             packages it needs first (scripts/deps.sh).
 #   make lib-draft            the library with the draft API, in build/draft/lib
 #   make test-asan            the C tests under AddressSanitizer, UBSan, LSan
-#   make test-loom            the loom models of the queue and the mailbox (every interleaving)
+#   make test-loom            the loom models of the queue, the pipe and the mailbox
 #   make soak                 the load tests at full size for SOAK_MINUTES (10), with
 #                             their figures (scripts/soak.sh); not part of make test
 #   make fuzz-smoke           every fuzz target for FUZZ_SECONDS (30) each

@@ -4,7 +4,7 @@
 #   lint       rustfmt and clippy (both builds), one check
 #   rust       zmq-core's unit and integration tests and the C layer's, one
 #              check per test; then again in the draft build
-#   loom       the loom models of the lock-free queue and the mailbox
+#   loom       the loom models of the lock-free queue, the pipe and the mailbox
 #              (built with --cfg loom), one check per model
 #   symbols    the exported symbols and the SONAME, one check
 #   reference  the C tests against the system libzmq (proves they expect
@@ -105,7 +105,7 @@ for stage in "${stages[@]}"; do
         loom)
             # Its own target directory: --cfg loom rebuilds every crate.
             RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom scope="-p zmq-core --lib" \
-                rust loom -- queue::models mailbox::models ;;
+                rust loom -- queue::models pipe::models mailbox::models ;;
         symbols) single symbols bash c-tests/check_symbols.sh build/lib/libzmq.so.5 ;;
         reference) counted reference env REFERENCE=1 VALGRIND=0 bash c-tests/run.sh ;;
         c)

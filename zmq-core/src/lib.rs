@@ -6,8 +6,9 @@
 // Safe Rust everywhere but the places allowed below by name: the message
 // representation, the pipe's queue, and three system calls no crate wraps.
 #![deny(unsafe_code)]
-// A loom build (`--cfg loom`) exists for the queue's models alone; the
-// pool the queue otherwise takes its chunks from goes unused there.
+// A loom build (`--cfg loom`) exists for the models of the queue, the
+// pipe and the mailbox alone; the pool the queue otherwise takes its chunks
+// from goes unused there.
 #![cfg_attr(loom, allow(unused_imports, dead_code))]
 
 pub mod capabilities;
@@ -28,6 +29,7 @@ pub mod proxy;
 #[allow(unsafe_code)]
 mod queue;
 pub mod socket;
+mod sync;
 pub mod timers;
 pub mod transport;
 pub mod trie;

@@ -10,15 +10,14 @@ use std::time::Duration;
 // The loom model (`--cfg loom`, see `models`) runs the protocol under
 // loom's lock and atomics, with a stand-in for the eventfd.
 #[cfg(loom)]
-use loom::sync::{atomic::AtomicBool, atomic::Ordering, Mutex};
-#[cfg(not(loom))]
-use parking_lot::Mutex;
+use loom::sync::{atomic::AtomicBool, atomic::Ordering};
 use rustix::event::{eventfd, poll, EventfdFlags, PollFd, PollFlags};
 #[cfg(not(loom))]
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::error::{Error, Result};
 use crate::pipe::{PipeEnd, PipeId};
+use crate::sync::Mutex;
 
 pub enum Command {
     /// A pipe the socket reads from has messages again.
@@ -94,17 +93,9 @@ impl Mailbox {
         })
     }
 
-    #[inline]
-    fn queue(&self) -> impl std::ops::DerefMut<Target = Vec<Command>> + '_ {
-        #[cfg(not(loom))]
-        return self.commands.lock();
-        #[cfg(loom)]
-        return self.commands.lock().unwrap();
-    }
-
     pub fn send(&self, command: Command) {
         let first = {
-            let mut queue = self.queue();
+            let mut queue = self.commands.lock();
             let first = queue.is_empty();
             queue.push(command);
             self.pending.store(true, Ordering::Release);
@@ -138,7 +129,7 @@ impl Mailbox {
     pub fn take_into(&self, out: &mut Vec<Command>) {
         debug_assert!(out.is_empty());
         self.drain();
-        let mut queue = self.queue();
+        let mut queue = self.commands.lock();
         self.pending.store(false, Ordering::Release);
         std::mem::swap(&mut *queue, out);
     }

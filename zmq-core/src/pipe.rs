@@ -15,11 +15,10 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use parking_lot::Mutex;
-
 use crate::mailbox::{Command, Mailbox};
 use crate::msg::Msg;
 use crate::queue::{self, Blocked};
+use crate::sync::Mutex;
 
 /// Names one end of a pipe, unique in the process.
 pub type PipeId = u64;
@@ -757,5 +756,246 @@ mod tests {
         }
         writer.join().unwrap();
         assert_eq!(expected, N);
+    }
+}
+
+/// Model checks (`RUSTFLAGS="--cfg loom" cargo test -p zmq-core --lib
+/// pipe::models`): two ends on two threads, each asleep in its socket's
+/// mailbox until the other end's command wakes it, through every
+/// interleaving up to loom's preemption bound. A wake-up lost between the
+/// queue, the side locks and the mailbox leaves a thread asleep forever,
+/// which loom reports as a deadlock.
+#[cfg(all(test, loom))]
+mod models {
+    use super::*;
+    use std::sync::Weak;
+
+    fn frame(byte: u8, more: bool) -> Msg {
+        let mut m = Msg::from_slice(&[byte]).unwrap();
+        m.set_more(more);
+        m
+    }
+
+    fn mailbox() -> Arc<Mailbox> {
+        Arc::new(Mailbox::new().unwrap())
+    }
+
+    /// A socket's blocking loop between two tries: asleep until a command
+    /// comes (which one does not matter: the end simply tries again).
+    fn sleep(mailbox: &Mailbox) {
+        let mut taken = Vec::new();
+        while taken.is_empty() {
+            if mailbox.is_signaled() {
+                mailbox.take_into(&mut taken);
+            } else {
+                mailbox.wait(None).unwrap();
+            }
+        }
+    }
+
+    /// Writes `frames` (byte, more), asleep while the pipe is full. The
+    /// end stays open until the reader has all: a close wakes the reader,
+    /// which would hide a wake-up lost before it.
+    fn write_all(end: &mut PipeEnd, mailbox: &Mailbox, frames: &[(u8, bool)]) {
+        for &(byte, more) in frames {
+            let mut msg = frame(byte, more);
+            loop {
+                match end.write(msg) {
+                    Ok(()) => break,
+                    Err((WriteError::Full, back)) => {
+                        msg = back;
+                        sleep(mailbox);
+                    }
+                    Err((WriteError::Closed, _)) => panic!("the reader left"),
+                }
+            }
+        }
+    }
+
+    const MESSAGES: &[(u8, bool)] = &[(1, true), (2, false), (3, false)];
+
+    #[test]
+    fn whole_messages_cross_a_full_pipe_in_order() {
+        crate::loom_model(|| {
+            let (mut a, mut b) = pair(Flow::queue(1), Flow::queue(1));
+            let (to_a, to_b) = (mailbox(), mailbox());
+            a.attach(to_a.clone());
+            b.attach(to_b.clone());
+            let writer = loom::thread::spawn(move || {
+                write_all(&mut a, &to_a, MESSAGES);
+                a
+            });
+            let mut got = Vec::new();
+            while got.len() < MESSAGES.len() {
+                match b.read() {
+                    Read::Msg(m) => got.push((m.as_slice()[0], m.more())),
+                    // A multipart message is visible whole, or not at all.
+                    Read::Empty => {
+                        assert!(got.last().is_none_or(|&(_, more)| !more), "{got:?}");
+                        sleep(&to_b);
+                    }
+                    Read::Closed => panic!("the writer left"),
+                }
+            }
+            assert_eq!(got, MESSAGES);
+            writer.join().unwrap().close(false);
+            // What the writer left behind is all there was.
+            assert!(matches!(b.read(), Read::Closed));
+            b.close(false);
+        });
+    }
+
+    #[test]
+    fn a_conflating_reader_ends_with_the_newest_message() {
+        crate::loom_model(|| {
+            let conflate = Flow {
+                hwm: 0,
+                conflate: true,
+            };
+            let (mut a, mut b) = pair(conflate, Flow::queue(0));
+            let (to_a, to_b) = (mailbox(), mailbox());
+            a.attach(to_a.clone());
+            b.attach(to_b.clone());
+            let writer = loom::thread::spawn(move || {
+                write_all(&mut a, &to_a, &[(1, false), (2, false), (3, false)]);
+                a
+            });
+            let mut last = 0;
+            while last < 3 {
+                match b.read() {
+                    Read::Msg(m) => {
+                        assert!(m.as_slice()[0] > last, "older after newer");
+                        last = m.as_slice()[0];
+                    }
+                    Read::Empty => sleep(&to_b),
+                    Read::Closed => panic!("the writer left"),
+                }
+            }
+            writer.join().unwrap().close(false);
+            assert!(matches!(b.read(), Read::Closed));
+            b.close(false);
+        });
+    }
+
+    #[test]
+    fn a_reader_that_leaves_frees_a_full_writer() {
+        crate::loom_model(|| {
+            let (mut a, b) = pair(Flow::queue(1), Flow::queue(1));
+            let (to_a, to_b) = (mailbox(), mailbox());
+            a.attach(to_a.clone());
+            b.attach(to_b);
+            let writer = loom::thread::spawn(move || {
+                let mut written = 0;
+                loop {
+                    match a.write(frame(1, false)) {
+                        Ok(()) => written += 1,
+                        Err((WriteError::Full, _)) => sleep(&to_a),
+                        Err((WriteError::Closed, _)) => break,
+                    }
+                    assert!(written <= 1, "room past the high-water mark");
+                }
+                a.close(false);
+            });
+            b.close(false);
+            writer.join().unwrap();
+        });
+    }
+
+    /// The session's end as the I/O thread and a writing-through socket
+    /// share it: whoever holds the lock reads.
+    struct Session {
+        end: Mutex<Option<PipeEnd>>,
+        delivered: Mutex<Vec<u8>>,
+        /// Writes to the connection: work done after the read that found
+        /// the pipe empty, while the lock is still held (an atomic, so that
+        /// loom may switch threads there).
+        written: loom::sync::atomic::AtomicUsize,
+    }
+
+    impl Session {
+        /// Reads all there is; how many messages it has had in all.
+        fn take(&self, end: &mut PipeEnd) -> usize {
+            let mut delivered = self.delivered.lock();
+            loop {
+                match end.read() {
+                    Read::Msg(m) => delivered.push(m.as_slice()[0]),
+                    Read::Empty => {
+                        self.written.store(delivered.len(), Ordering::Release);
+                        return delivered.len();
+                    }
+                    Read::Closed => panic!("the socket left"),
+                }
+            }
+        }
+    }
+
+    struct WriteThrough(Weak<Session>);
+
+    impl Drain for WriteThrough {
+        fn drain(&self) -> bool {
+            let Some(session) = self.0.upgrade() else {
+                return false;
+            };
+            let Some(mut end) = session.end.try_lock() else {
+                return false;
+            };
+            match end.as_mut() {
+                Some(end) => {
+                    session.take(end);
+                    true
+                }
+                None => false,
+            }
+        }
+    }
+
+    #[test]
+    fn a_socket_writing_through_strands_nothing() {
+        crate::loom_model(|| {
+            let (mut socket, session_end) = pair(Flow::queue(0), Flow::queue(0));
+            let (to_socket, to_io) = (mailbox(), mailbox());
+            socket.attach(to_socket.clone());
+            session_end.attach(to_io.clone());
+            socket.set_write_through(true);
+            let session = Arc::new(Session {
+                end: Mutex::new(Some(session_end)),
+                delivered: Mutex::new(Vec::new()),
+                written: Default::default(),
+            });
+            if let Some(end) = session.end.lock().as_ref() {
+                end.set_drain(Some(Arc::new(WriteThrough(Arc::downgrade(&session)))));
+            }
+            let writer = {
+                let (session, to_io) = (session.clone(), to_io.clone());
+                loom::thread::spawn(move || {
+                    write_all(&mut socket, &to_socket, &[(1, false), (2, false)]);
+                    // All taken through the drain: the I/O thread, which
+                    // may have gone to sleep before, has nothing to wake
+                    // for, and is told so to end the model. (Anything
+                    // still queued must have woken it already.)
+                    if session.delivered.lock().len() == 2 {
+                        to_io.send(Command::Stop);
+                    }
+                    socket
+                })
+            };
+            // The I/O thread: reads when woken.
+            loop {
+                let delivered = {
+                    let mut end = session.end.lock();
+                    session.take(end.as_mut().unwrap())
+                };
+                if delivered == 2 {
+                    break;
+                }
+                sleep(&to_io);
+            }
+            writer.join().unwrap().close(false);
+            assert_eq!(*session.delivered.lock(), [1, 2]);
+            let end = session.end.lock().take();
+            if let Some(end) = end {
+                end.close(false);
+            }
+        });
     }
 }
