@@ -513,20 +513,91 @@ impl Msg {
 /// A message whose body is written front to back, as a frame's bytes
 /// arrive: the part not yet written is never zeroed first (for a large
 /// body that would be one more pass over its memory) and never readable.
+/// A large body may also take its memory as its bytes arrive
+/// ([`BodyFill::growing`]), so that a peer announcing a size it never
+/// sends costs little.
 pub struct BodyFill {
-    /// Its bytes past `filled` are uninitialised.
+    /// Its bytes past `filled` are uninitialised; its block holds
+    /// `capacity` of its `len` bytes.
     msg: Msg,
     filled: usize,
+    capacity: usize,
 }
 
 impl BodyFill {
+    /// A body of `len` bytes, allocated whole.
     pub fn new(len: usize) -> Result<BodyFill> {
         Ok(BodyFill {
             // SAFETY: a BodyFill gives its message out only once every byte
             // is written (`finish`), and never reads the unwritten part.
             msg: unsafe { Msg::with_size_unfilled(len)? },
             filled: 0,
+            capacity: len,
         })
+    }
+
+    /// A body of `len` bytes with room for `first` of them now; it grows
+    /// when full ([`BodyFill::reserve`]) to at most twice what was written.
+    pub fn growing(len: usize, first: usize) -> Result<BodyFill> {
+        if first >= len || len <= INLINE_CAPACITY {
+            return BodyFill::new(len);
+        }
+        let mut msg = Msg::new();
+        // SAFETY: `msg` is fresh; its bytes are written before being read,
+        // as in `new`. Its length is then the whole body's, while its block
+        // holds `first` bytes: nothing reads or writes past `capacity`
+        // (extend, fill_with), and the block grows to the whole length
+        // before the message is given out (`finish` requires every byte).
+        unsafe {
+            msg.attach_block(first, false)?;
+            msg.body.external.len = len;
+        }
+        Ok(BodyFill {
+            msg,
+            filled: 0,
+            capacity: first,
+        })
+    }
+
+    /// Makes room for more bytes when the block is full: up to twice what
+    /// was written, and at most the whole body.
+    pub fn reserve(&mut self) -> Result<()> {
+        if self.filled < self.capacity || self.capacity == self.len() {
+            return Ok(());
+        }
+        let capacity = self.capacity.saturating_mul(2).min(self.len());
+        let external = self.msg.external().ok_or(Error::Invalid)?;
+        let header = external.owner.cast_mut();
+        let new_layout = pool::layout_for(capacity).ok_or(Error::NoMemory)?;
+        // SAFETY: the header is the live block this BodyFill alone owns
+        // (made by attach_block, one reference), allocated with the layout
+        // its release records; realloc keeps the header and the bytes
+        // written, and on failure leaves the old block as it was.
+        unsafe {
+            let Release::Owned(old_layout) = ptr::read(ptr::addr_of!((*header).release)) else {
+                return Err(Error::Invalid);
+            };
+            let block = alloc::realloc(header.cast::<u8>(), old_layout, new_layout.size());
+            if block.is_null() {
+                return Err(Error::NoMemory);
+            }
+            let header = block.cast::<Shared>();
+            ptr::addr_of_mut!((*header).release).write(Release::Owned(new_layout));
+            self.msg
+                .set_external(block.add(OWNED_DATA_OFFSET), external.len, header);
+        }
+        self.capacity = capacity;
+        Ok(())
+    }
+
+    /// Bytes that can be written now, before a [`BodyFill::reserve`].
+    pub fn room(&self) -> usize {
+        self.capacity - self.filled
+    }
+
+    /// Bytes of memory the body holds.
+    pub fn capacity(&self) -> usize {
+        self.capacity
     }
 
     pub fn len(&self) -> usize {
@@ -548,11 +619,11 @@ impl BodyFill {
 
     /// Writes as much of `bytes` as there is room for; returns how much.
     pub fn extend(&mut self, bytes: &[u8]) -> usize {
-        let take = bytes.len().min(self.len() - self.filled);
+        let take = bytes.len().min(self.room());
         if take > 0 {
-            // SAFETY: the body holds `len` bytes from data_ptr and
-            // filled + take <= len; `bytes` is a different allocation (the
-            // body is reachable only through this BodyFill).
+            // SAFETY: the block holds `capacity` bytes from data_ptr and
+            // filled + take <= capacity; `bytes` is a different allocation
+            // (the body is reachable only through this BodyFill).
             unsafe {
                 let dest = self.msg.data_ptr().add(self.filled);
                 ptr::copy_nonoverlapping(bytes.as_ptr(), dest, take);
@@ -569,12 +640,12 @@ impl BodyFill {
         &mut self,
         write: impl for<'a> FnOnce(&'a mut [MaybeUninit<u8>]) -> std::result::Result<&'a mut [u8], E>,
     ) -> std::result::Result<usize, E> {
-        let spare_len = self.len() - self.filled;
+        let spare_len = self.room();
         if spare_len == 0 {
             return Ok(0);
         }
-        // SAFETY: the unwritten part, `spare_len` bytes from data_ptr +
-        // filled inside the body, borrowed mutably through `&mut self`;
+        // SAFETY: the unwritten room, `spare_len` bytes from data_ptr +
+        // filled inside the block, borrowed mutably through `&mut self`;
         // MaybeUninit asks nothing of its contents.
         let spare = unsafe {
             std::slice::from_raw_parts_mut(
@@ -797,6 +868,53 @@ mod tests {
         let mut half = BodyFill::new(1 << 20).unwrap();
         half.extend(&bytes);
         drop(half);
+    }
+
+    #[test]
+    fn a_growing_body_fill_takes_memory_as_bytes_arrive() {
+        let len = 1_000_000;
+        let bytes: Vec<u8> = (0..len as u32).map(|i| (i % 251) as u8).collect();
+        let mut fill = BodyFill::growing(len, 65_536).unwrap();
+        assert_eq!(
+            (fill.len(), fill.capacity(), fill.room()),
+            (len, 65_536, 65_536)
+        );
+        // Nothing is taken past the room; reserve does nothing until full.
+        assert_eq!(fill.extend(&bytes[..100_000]), 65_536);
+        fill.reserve().unwrap();
+        assert_eq!(fill.capacity(), 131_072);
+        let mut at = 65_536;
+        while !fill.is_complete() {
+            fill.reserve().unwrap();
+            // Never more than twice what arrived (or the first room).
+            assert!(
+                fill.capacity() <= (2 * fill.filled()).max(65_536),
+                "{}",
+                fill.capacity()
+            );
+            let n = fill
+                .fill_with(|spare| -> std::result::Result<&mut [u8], ()> {
+                    let n = spare.len().min(70_000);
+                    Ok(spare[..n].write_copy_of_slice(&bytes[at..at + n]))
+                })
+                .unwrap();
+            at += n;
+        }
+        assert_eq!(fill.capacity(), len);
+        fill.reserve().unwrap();
+        let msg = fill.finish().ok().unwrap();
+        assert_eq!(msg.as_slice(), &bytes[..]);
+        assert_eq!(msg.try_clone().as_slice().len(), len);
+        // Dropped half way, after growing: its block is freed as it now is.
+        let mut half = BodyFill::growing(len, 65_536).unwrap();
+        for _ in 0..4 {
+            half.reserve().unwrap();
+            half.extend(&bytes[..half.room()]);
+        }
+        assert_eq!(half.filled(), 524_288);
+        drop(half);
+        // A first room as large as the body is a whole allocation.
+        assert_eq!(BodyFill::growing(100, 1000).unwrap().room(), 100);
     }
 
     #[test]

@@ -489,7 +489,7 @@ impl Session {
                     if target.len() - target.filled() >= DIRECT_READ_MIN
                         || target.len() >= batch =>
                 {
-                    let asked = target.len() - target.filled();
+                    let asked = target.room();
                     match target.fill_with(|spare| conn.stream.read_uninit(spare)) {
                         Ok(0) => return Err(()),
                         Ok(n) => {

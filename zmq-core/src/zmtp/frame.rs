@@ -25,7 +25,8 @@ pub const DIRECT_LIMIT: usize = 64 * 1024;
 /// Bodies with at least this much still to come are read from the socket
 /// straight into their message (see [`FrameDecoder::body_target`]).
 pub const DIRECT_READ_MIN: usize = 8 * 1024;
-/// Minimum growth of the buffer of a larger body.
+/// The memory a larger body takes at first; it then grows to at most twice
+/// what has arrived.
 pub const GROW_STEP: usize = 64 * 1024;
 
 /// Which framing rules apply.
@@ -80,14 +81,6 @@ pub fn largest_possible_message() -> u64 {
     })
 }
 
-enum Body {
-    None,
-    /// Allocated at the announced size, written as bytes arrive.
-    Direct(BodyFill),
-    /// Grows as bytes arrive.
-    Growing(Vec<u8>),
-}
-
 /// Turns a byte stream into frames.
 pub struct FrameDecoder {
     version: FrameVersion,
@@ -99,7 +92,9 @@ pub struct FrameDecoder {
     size_buf: [u8; 8],
     size_got: usize,
     size: usize,
-    body: Body,
+    /// The frame's message, written as its bytes arrive (allocated whole
+    /// up to DIRECT_LIMIT, growing with the bytes received above).
+    body: Option<BodyFill>,
     error: Option<ZmtpError>,
 }
 
@@ -116,7 +111,7 @@ impl FrameDecoder {
             size_buf: [0; 8],
             size_got: 0,
             size: 0,
-            body: Body::None,
+            body: None,
             error: None,
         }
     }
@@ -146,11 +141,7 @@ impl FrameDecoder {
 
     /// Memory held for the frame being received.
     pub fn buffered_capacity(&self) -> usize {
-        match &self.body {
-            Body::None => 0,
-            Body::Direct(fill) => fill.len(),
-            Body::Growing(v) => v.capacity(),
-        }
+        self.body.as_ref().map_or(0, BodyFill::capacity)
     }
 
     /// The body being received, when it already sits in its final
@@ -161,10 +152,12 @@ impl FrameDecoder {
         if self.error.is_some() || self.state != State::Body {
             return None;
         }
-        match &mut self.body {
-            Body::Direct(fill) => Some(fill),
-            _ => None,
+        let fill = self.body.as_mut()?;
+        if fill.reserve().is_err() {
+            self.fail(ZmtpError::NoMemory);
+            return None;
         }
+        self.body.as_mut()
     }
 
     /// After writing into [`Self::body_target`]: the frame, once its body
@@ -173,14 +166,11 @@ impl FrameDecoder {
         if self.error.is_some() || self.state != State::Body {
             return None;
         }
-        match &self.body {
-            Body::Direct(fill) if fill.is_complete() => {}
-            _ => return None,
+        if !self.body.as_ref().is_some_and(BodyFill::is_complete) {
+            return None;
         }
-        match std::mem::replace(&mut self.body, Body::None) {
-            Body::Direct(fill) => fill.finish().ok().map(|msg| self.finish(msg)),
-            _ => None,
-        }
+        let msg = self.body.take()?.finish().ok()?;
+        Some(self.finish(msg))
     }
 
     /// Consumes bytes of `input` until a frame is complete or the input
@@ -198,7 +188,7 @@ impl FrameDecoder {
     /// Records an error: every later call returns it.
     fn fail(&mut self, e: ZmtpError) -> ZmtpError {
         self.error = Some(e.clone());
-        self.body = Body::None;
+        self.body = None;
         e
     }
 
@@ -352,46 +342,23 @@ impl FrameDecoder {
                     }
                 }
                 State::Body => {
-                    let available = &input[pos..];
-                    let complete = match &mut self.body {
-                        Body::Direct(fill) => {
-                            pos += fill.extend(available);
-                            fill.is_complete()
+                    // Unreachable: begin_body sets it before this state.
+                    let fill = self.body.as_mut().ok_or(ZmtpError::NoMemory)?;
+                    // A growing body takes what its room holds, then more
+                    // room, as long as the input lasts.
+                    loop {
+                        fill.reserve().map_err(|_| ZmtpError::NoMemory)?;
+                        let n = fill.extend(&input[pos..]);
+                        pos += n;
+                        if n == 0 || fill.is_complete() {
+                            break;
                         }
-                        Body::Growing(buf) => {
-                            let take = (self.size - buf.len()).min(available.len());
-                            grow(buf, take, self.size)?;
-                            buf.extend_from_slice(&available[..take]);
-                            pos += take;
-                            if buf.len() == self.size {
-                                true
-                            } else {
-                                // Half the body has really arrived: the
-                                // whole message now costs at most twice what
-                                // was received, so move to it and let the
-                                // rest land in place (see body_target).
-                                if buf.len() >= self.size / 2 {
-                                    let mut fill = BodyFill::new(self.size)
-                                        .map_err(|_| ZmtpError::NoMemory)?;
-                                    fill.extend(buf);
-                                    self.body = Body::Direct(fill);
-                                }
-                                false
-                            }
-                        }
-                        // Unreachable: begin_body sets it before this state.
-                        Body::None => return Err(ZmtpError::NoMemory),
-                    };
-                    if !complete {
+                    }
+                    if !fill.is_complete() {
                         return Ok((pos, None));
                     }
-                    let msg = match std::mem::replace(&mut self.body, Body::None) {
-                        Body::Direct(fill) => fill.finish().map_err(|_| ZmtpError::NoMemory)?,
-                        Body::Growing(buf) => {
-                            Msg::from_slice(&buf).map_err(|_| ZmtpError::NoMemory)?
-                        }
-                        Body::None => return Err(ZmtpError::NoMemory),
-                    };
+                    let msg = self.body.take().ok_or(ZmtpError::NoMemory)?;
+                    let msg = msg.finish().map_err(|_| ZmtpError::NoMemory)?;
                     return Ok((pos, Some(self.finish(msg))));
                 }
             }
@@ -404,11 +371,12 @@ impl FrameDecoder {
         if self.size == 0 {
             return Ok(Some(self.finish(Msg::new())));
         }
-        self.body = if self.size <= DIRECT_LIMIT {
-            Body::Direct(BodyFill::new(self.size).map_err(|_| ZmtpError::NoMemory)?)
+        let fill = if self.size <= DIRECT_LIMIT {
+            BodyFill::new(self.size)
         } else {
-            Body::Growing(Vec::new())
+            BodyFill::growing(self.size, GROW_STEP)
         };
+        self.body = Some(fill.map_err(|_| ZmtpError::NoMemory)?);
         self.state = State::Body;
         Ok(None)
     }
@@ -416,7 +384,7 @@ impl FrameDecoder {
     fn check_size(&self, size: u64) -> Result<usize, ZmtpError> {
         // The limits apply as soon as the size is known: ZMQ_MAXMSGSIZE if
         // set, and always what this machine could ever hold. Below that, a
-        // body takes memory only as its bytes arrive (Body::Growing).
+        // body takes memory only as its bytes arrive (BodyFill::growing).
         if self.max_msg_size >= 0 && size > self.max_msg_size as u64 {
             return Err(ZmtpError::MessageTooLarge);
         }
@@ -434,22 +402,6 @@ impl FrameDecoder {
         self.state = State::Start;
         msg
     }
-}
-
-/// Makes room for `extra` more bytes of a body of `size` bytes, at most
-/// doubling what arrived so far (or one step), so memory follows the
-/// bytes received rather than the size announced.
-fn grow(buf: &mut Vec<u8>, extra: usize, size: usize) -> Result<(), ZmtpError> {
-    let need = buf.len() + extra;
-    if need <= buf.capacity() {
-        return Ok(());
-    }
-    let target = need
-        .max(buf.len().saturating_mul(2))
-        .max(GROW_STEP)
-        .min(size);
-    buf.try_reserve_exact(target - buf.len())
-        .map_err(|_| ZmtpError::NoMemory)
 }
 
 /// The header of a frame of `len` bytes: short under 256 bytes, long
@@ -720,7 +672,8 @@ mod tests {
         wire.extend_from_slice(&largest_possible_message().to_be_bytes());
         let (used, msg) = dec.decode(&wire).unwrap();
         assert_eq!((used, msg.is_none()), (9, true));
-        assert_eq!(dec.buffered_capacity(), 0);
+        // No more than a frame of DIRECT_LIMIT bytes would take.
+        assert!(dec.buffered_capacity() <= GROW_STEP.max(DIRECT_LIMIT));
         let mut fed = 0;
         let chunk = vec![0xAB; 10_000];
         for _ in 0..100 {
