@@ -29,6 +29,7 @@ pub mod proxy;
 #[allow(unsafe_code)]
 mod queue;
 pub mod socket;
+pub mod socket_type;
 mod sync;
 pub mod timers;
 pub mod transport;

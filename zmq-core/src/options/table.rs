@@ -15,10 +15,6 @@ const ROUTER: u32 = 6;
 const XPUB: u32 = 9;
 const XSUB: u32 = 10;
 const STREAM: u32 = 11;
-const TYPE_NAMES: [&str; 12] = [
-    "PAIR", "PUB", "SUB", "REQ", "REP", "DEALER", "ROUTER", "PULL", "PUSH", "XPUB", "XSUB",
-    "STREAM",
-];
 
 /// The socket types that take an option.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -442,7 +438,7 @@ pub fn markdown() -> String {
         } else {
             (0..12)
                 .filter(|&t| spec.sockets.take(t))
-                .map(|t| TYPE_NAMES[t as usize])
+                .filter_map(crate::socket_type::name)
                 .collect::<Vec<_>>()
                 .join(", ")
         };

@@ -8,10 +8,16 @@
 //! so using one socket from two threads is serialised, not a data race; a
 //! blocking call releases the lock while it sleeps.
 
+pub(crate) mod dealer;
 pub mod pipes;
-mod pubsub;
-mod reqrep;
-mod simple;
+pub(crate) mod pubsub;
+pub(crate) mod rep;
+pub(crate) mod req;
+pub(crate) mod router;
+pub(crate) mod simple;
+pub(crate) mod stream;
+#[cfg(test)]
+mod testing;
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -27,75 +33,12 @@ use crate::monitor::{self, Monitors};
 use crate::msg::Msg;
 pub use crate::options;
 use crate::pipe::{self, Flow, PipeEnd, PipeId};
+pub use crate::socket_type::SocketType;
 use crate::transport::listener::{ListenSocket, Listener};
 use crate::transport::session::{Session, Target};
 use crate::transport::{self, address, Notices, SessionConfig};
 use options::Options;
 pub use pipes::{FairQueue, LoadBalancer, Pipes};
-
-/// Socket types, with libzmq's numbers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SocketType {
-    Pair = 0,
-    Pub = 1,
-    Sub = 2,
-    Req = 3,
-    Rep = 4,
-    Dealer = 5,
-    Router = 6,
-    Pull = 7,
-    Push = 8,
-    XPub = 9,
-    XSub = 10,
-    Stream = 11,
-}
-
-impl SocketType {
-    pub fn from_raw(raw: i32) -> Result<SocketType> {
-        use SocketType::*;
-        Ok(match raw {
-            0 => Pair,
-            1 => Pub,
-            2 => Sub,
-            3 => Req,
-            4 => Rep,
-            5 => Dealer,
-            6 => Router,
-            7 => Pull,
-            8 => Push,
-            9 => XPub,
-            10 => XSub,
-            11 => Stream,
-            _ => return Err(Error::Invalid),
-        })
-    }
-
-    /// Whether ZMQ_HELLO_MSG goes to this type's peers: ROUTER, REP and
-    /// DEALER, and REQ over inproc (whose sessions have no hello in
-    /// libzmq).
-    fn sends_hello(self, inproc: bool) -> bool {
-        use SocketType::*;
-        matches!(self, Router | Rep | Dealer) || (inproc && self == Req)
-    }
-
-    /// Whether this type's messages are written to the connection on the
-    /// sending thread when the connection is idle: REQ and REP, which
-    /// wait for the answer next, so that batching cannot gain anything
-    /// and a wake-up of the I/O thread is a hop of latency.
-    fn writes_through(self) -> bool {
-        matches!(self, SocketType::Req | SocketType::Rep)
-    }
-
-    /// Whether ZMQ_DISCONNECT_MSG reaches this type (ROUTER and REP).
-    fn hears_disconnect(self) -> bool {
-        matches!(self, SocketType::Router | SocketType::Rep)
-    }
-
-    /// Whether ZMQ_HICCUP_MSG reaches this type (DEALER and REQ).
-    fn hears_hiccup(self) -> bool {
-        matches!(self, SocketType::Dealer | SocketType::Req)
-    }
-}
 
 /// Send and receive flags.
 pub const DONTWAIT: i32 = 1;
@@ -135,23 +78,6 @@ pub trait Pattern: Send {
     /// A type-specific option; `Ok(None)` if the type has no such option.
     fn get_option(&self, _option: i32, _out: &mut [u8]) -> Result<Option<usize>> {
         Ok(None)
-    }
-}
-
-fn pattern_for(kind: SocketType) -> Result<Box<dyn Pattern>> {
-    match kind {
-        SocketType::Pair => Ok(Box::new(simple::Pair::default())),
-        SocketType::Push => Ok(Box::new(simple::Push::default())),
-        SocketType::Pull => Ok(Box::new(simple::Pull::default())),
-        SocketType::Pub => Ok(Box::new(pubsub::PubSocket::publisher())),
-        SocketType::Sub => Ok(Box::new(pubsub::SubSocket::subscriber())),
-        SocketType::XPub => Ok(Box::new(pubsub::PubSocket::xpub())),
-        SocketType::XSub => Ok(Box::new(pubsub::SubSocket::xsub())),
-        SocketType::Req => Ok(Box::new(reqrep::Req::default())),
-        SocketType::Rep => Ok(Box::new(reqrep::Rep::default())),
-        SocketType::Dealer => Ok(Box::new(reqrep::Dealer::default())),
-        SocketType::Router => Ok(Box::new(reqrep::Router::default())),
-        SocketType::Stream => Ok(Box::new(reqrep::Stream::default())),
     }
 }
 
@@ -384,7 +310,7 @@ impl Core {
         SessionConfig {
             socket_id: self.id,
             socket_mailbox: self.mailbox.clone(),
-            engine: o.engine(self.kind as i32, raw_notify.is_some()),
+            engine: o.engine(self.kind.number(), raw_notify.is_some()),
             monitors: self.monitors.clone(),
             inproc: self.ctx.inproc().clone(),
             flow: o.flow(),
@@ -649,7 +575,7 @@ impl Core {
     /// writable, and taken by this socket type; EINVAL otherwise.
     fn settable(&self, option: i32) -> Result<()> {
         match options::lookup(option) {
-            Some(spec) if spec.writable() && spec.sockets.take(self.kind as i32) => Ok(()),
+            Some(spec) if spec.writable() && spec.sockets.take(self.kind.number()) => Ok(()),
             _ => Err(Error::Invalid),
         }
     }
@@ -689,7 +615,7 @@ impl Core {
             return Err(Error::Invalid);
         }
         match option {
-            options::TYPE => return options::put_int(out, self.kind as i32),
+            options::TYPE => return options::put_int(out, self.kind.number()),
             options::RCVMORE => return options::put_state_int(out, i32::from(self.rcvmore)),
             options::FD => return options::put_state_int(out, self.mailbox.fd()),
             options::EVENTS => {
@@ -806,7 +732,7 @@ impl Socket {
     /// must be closed.
     pub fn open(&self, ctx: &Context, kind: i32) -> Result<()> {
         let kind = SocketType::from_raw(kind)?;
-        let pattern = pattern_for(kind)?;
+        let pattern = kind.pattern();
         let mailbox = Arc::new(Mailbox::new()?);
         let mut slot = self.core.lock();
         if slot.is_some() {
@@ -814,10 +740,8 @@ impl Socket {
         }
         let (id, linger_zero, ipv6) = ctx.add_socket(mailbox.clone())?;
         let mut options = Options::default();
-        // SUB and XSUB start with linger 0, as in libzmq: subscriptions not
-        // yet sent are not worth waiting for at close. (ZMQ_BLOCKY 0 makes
-        // every socket's linger 0.)
-        if linger_zero || matches!(kind, SocketType::Sub | SocketType::XSub) {
+        // ZMQ_BLOCKY 0 makes every socket's linger 0.
+        if linger_zero || kind.starts_with_linger_zero() {
             options.set(options::LINGER, &0i32.to_ne_bytes())?;
         }
         if ipv6 {

@@ -365,3 +365,31 @@ impl LoadBalancer {
         false
     }
 }
+
+/// A random start for counters that peers should not be able to guess or
+/// see repeat across sockets (generated routing ids, request ids).
+pub(super) fn random_u32() -> u32 {
+    let mut seed = [0u8; 4];
+    if getrandom::getrandom(&mut seed).is_ok() {
+        return u32::from_ne_bytes(seed);
+    }
+    // No OS randomness: the std hasher's per-process random keys will do.
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u8(0);
+    hasher.finish() as u32
+}
+
+/// Sends an empty message to a new peer (ZMQ_PROBE_ROUTER), so that a
+/// ROUTER on the other side learns about us before we speak.
+pub(super) fn probe(id: PipeId, pipes: &mut Pipes) {
+    // A full or closed pipe simply misses the probe, as in libzmq.
+    let _ = pipes.write(id, Msg::new());
+}
+
+/// A frame of `data`, with its MORE flag.
+pub(super) fn frame(data: &[u8], more: bool) -> Result<Msg> {
+    let mut msg = Msg::from_slice(data)?;
+    msg.set_more(more);
+    Ok(msg)
+}

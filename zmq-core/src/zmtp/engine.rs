@@ -24,8 +24,9 @@ use super::greeting::{
 };
 use super::mechanism::zap::{ZapReply, ZapRequest};
 use super::mechanism::{self, Failure, Mechanism, Security, Status};
-use super::{socket_type, ZmtpError};
+use super::ZmtpError;
 use crate::msg::{BodyFill, Msg};
+use crate::socket_type::{self, Subscriptions};
 
 /// Bodies at least this large are written from the message itself
 /// instead of being copied into the output buffer.
@@ -250,9 +251,8 @@ impl Output {
 /// One connection's ZMTP state.
 pub struct Engine {
     config: EngineConfig,
-    /// PUB or XPUB: subscriptions arrive; SUB or XSUB: they leave.
-    publisher: bool,
-    subscriber: bool,
+    /// Whether subscriptions arrive here (PUB, XPUB) or leave (SUB, XSUB).
+    subscriptions: Subscriptions,
     phase: Phase,
     greeting: GreetingDecoder,
     /// Created when the peer's greeting names our mechanism.
@@ -281,7 +281,8 @@ pub struct Engine {
 impl Engine {
     /// A new engine; its signature is ready to be written at once.
     pub fn new(config: EngineConfig, now: Instant) -> Engine {
-        let our_name = socket_type::name(config.socket_type).unwrap_or("");
+        let subscriptions = socket_type::lookup(config.socket_type)
+            .map_or(Subscriptions::None, |t| t.subscriptions);
         let greeting = if config.security.refuses_legacy() {
             GreetingDecoder::v3_only()
         } else {
@@ -291,8 +292,7 @@ impl Engine {
             decoder: FrameDecoder::new(FrameVersion::V3, config.max_msg_size),
             handshake_deadline: config.handshake_ivl.map(|ivl| now + ivl),
             config,
-            publisher: matches!(our_name, "PUB" | "XPUB"),
-            subscriber: matches!(our_name, "SUB" | "XSUB"),
+            subscriptions,
             phase: Phase::Greeting,
             greeting,
             mechanism: None,
@@ -668,7 +668,7 @@ impl Engine {
                     },
                     now,
                 );
-                if self.version == Version::V1_0 && self.publisher {
+                if self.version == Version::V1_0 && self.subscriptions == Subscriptions::Receives {
                     // A 1.0 subscriber sends no subscriptions: it gets all.
                     out.push_back(Msg::from_slice(&[1]).map_err(|_| ZmtpError::NoMemory)?);
                 }
@@ -717,7 +717,9 @@ impl Engine {
                 }
             }
             Command::Pong { .. } => {}
-            Command::Subscribe(topic) | Command::Cancel(topic) if self.publisher => {
+            Command::Subscribe(topic) | Command::Cancel(topic)
+                if self.subscriptions == Subscriptions::Receives =>
+            {
                 let subscribe = msg.as_slice().starts_with(b"\x09SUBSCRIBE");
                 let mut body = Vec::with_capacity(topic.len() + 1);
                 body.push(u8::from(subscribe));
@@ -749,7 +751,11 @@ impl Engine {
         }
         let at_start = self.out_at_start;
         self.out_at_start = !msg.more();
-        if at_start && !msg.more() && self.version == Version::V3_1 && self.subscriber {
+        if at_start
+            && !msg.more()
+            && self.version == Version::V3_1
+            && self.subscriptions == Subscriptions::Sends
+        {
             if let Some(command) = subscription_command(msg.as_slice()) {
                 if let Ok(command) = command.to_msg() {
                     self.emit(command);

@@ -7,15 +7,13 @@
 //! - [`frame`]: ZMTP 3.x framing, decoder and encoder (and 2.0's and
 //!   1.0's, for old peers);
 //! - [`command`]: command bodies (READY, ERROR, SUBSCRIBE, CANCEL, PING,
-//!   PONG) and the property list of READY (and of the mechanisms' commands);
-//! - [`socket_type`]: Socket-Type names, numbers and which may talk.
+//!   PONG) and the property list of READY (and of the mechanisms' commands).
 
 pub mod command;
 pub mod engine;
 pub mod frame;
 pub mod greeting;
 pub mod mechanism;
-pub mod socket_type;
 #[cfg(test)]
 pub(crate) mod testing;
 

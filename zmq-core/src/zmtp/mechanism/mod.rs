@@ -27,8 +27,9 @@ use zeroize::Zeroizing;
 use super::command::{self, Properties};
 use super::engine::EngineConfig;
 use super::greeting::MechanismName;
-use super::{protocol_error, socket_type, ZmtpError};
+use super::{protocol_error, ZmtpError};
 use crate::msg::Msg;
+use crate::socket_type;
 use zap::{ZapReply, ZapRequest};
 
 /// Bytes in a CURVE key.
@@ -186,10 +187,10 @@ pub fn data_of<'a>(body: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
 /// CURVE's INITIATE and READY): Socket-Type, Identity for the types whose
 /// peers route by it, and the application's ZMQ_METADATA.
 pub fn basic_properties(config: &EngineConfig) -> Properties {
-    let name = socket_type::name(config.socket_type).unwrap_or("");
+    let ours = socket_type::lookup(config.socket_type);
     let mut props = Properties::new();
-    props.push("Socket-Type", name);
-    if matches!(name, "REQ" | "DEALER" | "ROUTER") {
+    props.push("Socket-Type", ours.map_or("", |t| t.name));
+    if ours.is_some_and(|t| t.announces_identity) {
         props.push("Identity", config.routing_id.clone());
     }
     for (name, value) in &config.metadata {
@@ -211,9 +212,8 @@ pub fn command_with_properties(name: &[u8], config: &EngineConfig) -> Result<Vec
 /// ours.
 pub fn peer_properties(our_type: i32, data: &[u8]) -> Result<Properties, Failure> {
     let props = Properties::parse(data)?;
-    let ours = socket_type::name(our_type).unwrap_or("");
     let theirs = props.socket_type().unwrap_or_default();
-    if !socket_type::compatible_bytes(ours, theirs) {
+    if !socket_type::lookup(our_type).is_some_and(|t| t.accepts(theirs)) {
         return Err(Failure::IncompatibleSocketType(theirs.to_vec()));
     }
     Ok(props)

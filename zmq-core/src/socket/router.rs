@@ -1,115 +1,14 @@
-//! DEALER, ROUTER, REQ and REP (RFC 28 request-reply).
-//!
-//! As in libzmq, REQ is a DEALER with a request/reply state machine on top
-//! and REP is a ROUTER with one, so each inherits the routing and the
-//! options of the type below it (REQ takes ZMQ_PROBE_ROUTER, REP the three
-//! ROUTER switches).
+//! ROUTER (RFC 28): routes by the routing id of each peer. REP and
+//! STREAM are ROUTERs underneath.
 
 use std::collections::HashMap;
 
-use super::options::{
-    bool_option, int_value, put, PROBE_ROUTER, REQ_CORRELATE, REQ_RELAXED, ROUTER_HANDOVER,
-    ROUTER_MANDATORY, ROUTER_RAW, ROUTING_ID, STREAM_NOTIFY,
-};
-use super::{FairQueue, LoadBalancer, Pattern, Pipes};
+use super::options::{bool_option, PROBE_ROUTER, ROUTER_HANDOVER, ROUTER_MANDATORY, ROUTER_RAW};
+use super::pipes::{frame, probe, random_u32};
+use super::{FairQueue, Pattern, Pipes};
 use crate::error::{Error, Result};
 use crate::msg::Msg;
 use crate::pipe::{PipeEnd, PipeId, WriteError};
-
-/// A random start for counters that peers should not be able to guess or
-/// see repeat across sockets (generated routing ids, request ids).
-fn random_u32() -> u32 {
-    let mut seed = [0u8; 4];
-    if getrandom::getrandom(&mut seed).is_ok() {
-        return u32::from_ne_bytes(seed);
-    }
-    // No OS randomness: the std hasher's per-process random keys will do.
-    use std::hash::{BuildHasher, Hasher};
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u8(0);
-    hasher.finish() as u32
-}
-
-/// Sends an empty message to a new peer (ZMQ_PROBE_ROUTER), so that a
-/// ROUTER on the other side learns about us before we speak.
-fn probe(id: PipeId, pipes: &mut Pipes) {
-    // A full or closed pipe simply misses the probe, as in libzmq.
-    let _ = pipes.write(id, Msg::new());
-}
-
-fn frame(data: &[u8], more: bool) -> Result<Msg> {
-    let mut msg = Msg::from_slice(data)?;
-    msg.set_more(more);
-    Ok(msg)
-}
-
-/// DEALER: load-balances out, fair-queues in; messages pass unchanged.
-#[derive(Default)]
-pub struct Dealer {
-    lb: LoadBalancer,
-    fq: FairQueue,
-    probe_router: bool,
-}
-
-impl Dealer {
-    /// Sends a frame; says which pipe took it (`None` if it was dropped
-    /// because that pipe died in the middle of the message).
-    fn send_pipe(&mut self, msg: &mut Msg, pipes: &mut Pipes) -> Result<Option<PipeId>> {
-        self.lb.send_to(msg, pipes)
-    }
-
-    fn recv_pipe(&mut self, pipes: &mut Pipes) -> Result<(Msg, PipeId)> {
-        self.fq.recv(pipes)
-    }
-}
-
-impl Pattern for Dealer {
-    fn attach(&mut self, id: PipeId, pipes: &mut Pipes) -> bool {
-        if self.probe_router {
-            probe(id, pipes);
-        }
-        self.lb.attach(id);
-        self.fq.attach(id);
-        true
-    }
-
-    fn send(&mut self, msg: &mut Msg, pipes: &mut Pipes) -> Result<()> {
-        self.lb.send(msg, pipes)
-    }
-
-    fn recv(&mut self, pipes: &mut Pipes) -> Result<Msg> {
-        self.fq.recv(pipes).map(|(msg, _)| msg)
-    }
-
-    fn has_in(&mut self, pipes: &mut Pipes) -> bool {
-        self.fq.has_in(pipes)
-    }
-
-    fn has_out(&mut self, pipes: &mut Pipes) -> bool {
-        self.lb.has_out(pipes)
-    }
-
-    fn read_activated(&mut self, id: PipeId, _pipes: &mut Pipes) {
-        self.fq.activate(id);
-    }
-
-    fn write_activated(&mut self, id: PipeId, _pipes: &mut Pipes) {
-        self.lb.activate(id);
-    }
-
-    fn terminated(&mut self, id: PipeId, _pipes: &mut Pipes) {
-        self.lb.terminated(id);
-        self.fq.terminated(id);
-    }
-
-    fn set_option(&mut self, option: i32, value: &[u8], _pipes: &mut Pipes) -> Result<bool> {
-        match option {
-            PROBE_ROUTER => self.probe_router = bool_option(value)?,
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
-}
 
 /// Whether the routing id a pipe's peer announces is final: a peer that
 /// bound after we connected sets it when it attaches (or is gone).
@@ -134,7 +33,7 @@ pub struct Router {
     next_id: u32,
     /// The id generated last (a STREAM socket reads it back as its
     /// ZMQ_ROUTING_ID, as in libzmq).
-    last_generated: Option<Vec<u8>>,
+    pub(super) last_generated: Option<Vec<u8>>,
     mandatory: bool,
     handover: bool,
     probe_router: bool,
@@ -144,9 +43,9 @@ pub struct Router {
     /// The next message's id frame and first frame, read ahead by `has_in`
     /// or `recv`.
     prefetched_id: Option<Msg>,
-    prefetched: Option<Msg>,
+    pub(super) prefetched: Option<Msg>,
     /// Frames of the message being received remain in `current_in`.
-    more_in: bool,
+    pub(super) more_in: bool,
     current_in: Option<PipeId>,
     /// `current_in` lost its id to a handover while its message was being
     /// read: close it once that message is complete.
@@ -155,6 +54,18 @@ pub struct Router {
     /// if that is `None`.
     more_out: bool,
     current_out: Option<PipeId>,
+}
+
+impl Router {
+    /// The ROUTER under a STREAM: raw connections, and sends to an unknown
+    /// peer refused (EHOSTUNREACH) rather than dropped.
+    pub(super) fn raw() -> Router {
+        Router {
+            mandatory: true,
+            raw: true,
+            ..Router::default()
+        }
+    }
 }
 
 impl Default for Router {
@@ -289,7 +200,7 @@ impl Router {
     }
 
     /// Drops what remains of a message partly received.
-    fn skip_rest(&mut self, pipes: &mut Pipes) {
+    pub(super) fn skip_rest(&mut self, pipes: &mut Pipes) {
         while self.more_in {
             if self.recv(pipes).is_err() {
                 self.more_in = false;
@@ -299,7 +210,12 @@ impl Router {
 
     /// Starts sending a message to the peer named `id`. `Ok` with no pipe
     /// means the message will be dropped.
-    fn open_route(&mut self, id: &[u8], mandatory: bool, pipes: &mut Pipes) -> Result<()> {
+    pub(super) fn open_route(
+        &mut self,
+        id: &[u8],
+        mandatory: bool,
+        pipes: &mut Pipes,
+    ) -> Result<()> {
         let mut target = self.by_id.get(id).copied();
         if target.is_none() && !self.anonymous.is_empty() {
             self.identify_anonymous(pipes);
@@ -327,7 +243,7 @@ impl Router {
     }
 
     /// Sends a frame after the id frame, or drops it if there is no route.
-    fn send_frame(&mut self, msg: &mut Msg, pipes: &mut Pipes) {
+    pub(super) fn send_frame(&mut self, msg: &mut Msg, pipes: &mut Pipes) {
         let frame = std::mem::take(msg);
         let more = frame.more();
         // Raw: an empty frame hangs up, so the route ends now (the
@@ -352,7 +268,7 @@ impl Router {
 
     /// Forgets the message being sent, including its frames staged in the
     /// pipe.
-    fn rollback(&mut self, pipes: &mut Pipes) {
+    pub(super) fn rollback(&mut self, pipes: &mut Pipes) {
         if let Some(pipe) = self.current_out.take() {
             if let Some(end) = pipes.get(pipe) {
                 end.rollback();
@@ -497,467 +413,17 @@ impl Pattern for Router {
     }
 }
 
-/// STREAM: a ROUTER over raw tcp connections. Every peer gets a generated
-/// id (or the ZMQ_CONNECT_ROUTING_ID of its connect); a message is [id,
-/// bytes], received as the bytes arrive and sent as given (the MORE flag of
-/// the bytes frame is ignored, as libzmq does); empty bytes close the
-/// connection, and with ZMQ_STREAM_NOTIFY (on by default) an empty message
-/// announces each connection and disconnection.
-pub struct Stream {
-    router: Router,
-    notify: bool,
-}
-
-impl Default for Stream {
-    fn default() -> Stream {
-        Stream {
-            router: Router {
-                mandatory: true,
-                raw: true,
-                ..Router::default()
-            },
-            notify: true,
-        }
-    }
-}
-
-impl Pattern for Stream {
-    fn attach(&mut self, pipe: PipeId, pipes: &mut Pipes) -> bool {
-        self.router.attach(pipe, pipes)
-    }
-
-    fn send(&mut self, msg: &mut Msg, pipes: &mut Pipes) -> Result<()> {
-        // A lone frame is dropped; an unknown id is EHOSTUNREACH (a
-        // STREAM socket always is "mandatory", as in libzmq).
-        self.router.send(msg, pipes)
-    }
-
-    fn recv(&mut self, pipes: &mut Pipes) -> Result<Msg> {
-        self.router.recv(pipes)
-    }
-
-    fn has_in(&mut self, pipes: &mut Pipes) -> bool {
-        self.router.has_in(pipes)
-    }
-
-    fn has_out(&mut self, _pipes: &mut Pipes) -> bool {
-        true
-    }
-
-    fn read_activated(&mut self, pipe: PipeId, pipes: &mut Pipes) {
-        self.router.read_activated(pipe, pipes)
-    }
-
-    fn write_activated(&mut self, pipe: PipeId, pipes: &mut Pipes) {
-        self.router.write_activated(pipe, pipes)
-    }
-
-    fn terminated(&mut self, pipe: PipeId, pipes: &mut Pipes) {
-        self.router.terminated(pipe, pipes)
-    }
-
-    fn set_option(&mut self, option: i32, value: &[u8], _pipes: &mut Pipes) -> Result<bool> {
-        if option != STREAM_NOTIFY {
-            return Ok(false);
-        }
-        self.notify = match int_value(value)? {
-            0 => false,
-            1 => true,
-            _ => return Err(Error::Invalid),
-        };
-        Ok(true)
-    }
-
-    fn raw_notify(&self) -> Option<bool> {
-        Some(self.notify)
-    }
-
-    /// ZMQ_ROUTING_ID reads as the id generated last for a peer, once there
-    /// is one (libzmq's STREAM stores it as the socket's own).
-    fn get_option(&self, option: i32, out: &mut [u8]) -> Result<Option<usize>> {
-        match (&self.router.last_generated, option) {
-            (Some(id), ROUTING_ID) => put(out, id).map(Some),
-            _ => Ok(None),
-        }
-    }
-}
-
-/// REQ: sends a request, then receives its reply, in strict turn (unless
-/// ZMQ_REQ_RELAXED). A request goes out as [delimiter, body...], or with
-/// ZMQ_REQ_CORRELATE as [request id, delimiter, body...].
-pub struct Req {
-    dealer: Dealer,
-    /// A request was sent and its reply is not complete yet.
-    receiving_reply: bool,
-    /// The next frame sent starts a request / the next frame received
-    /// starts a reply (the two phases never overlap).
-    message_begins: bool,
-    /// The pipe the request went to: replies from others are dropped.
-    /// `None` after that pipe went: then any reply is taken (libzmq).
-    reply_pipe: Option<PipeId>,
-    request_id: u32,
-    strict: bool,
-    correlate: bool,
-}
-
-impl Default for Req {
-    fn default() -> Req {
-        Req {
-            dealer: Dealer::default(),
-            receiving_reply: false,
-            message_begins: true,
-            reply_pipe: None,
-            request_id: random_u32(),
-            strict: true,
-            correlate: false,
-        }
-    }
-}
-
-impl Req {
-    /// The next frame from the request's pipe.
-    fn recv_reply_frame(&mut self, pipes: &mut Pipes) -> Result<Msg> {
-        loop {
-            let (msg, pipe) = self.dealer.recv_pipe(pipes)?;
-            if self.reply_pipe.is_none() || self.reply_pipe == Some(pipe) {
-                return Ok(msg);
-            }
-            if msg.more() {
-                self.dealer.fq.skip_rest(pipes);
-            }
-        }
-    }
-
-    /// Reads up to the body of the next well-formed reply, dropping the
-    /// malformed or stale ones on the way.
-    fn recv_reply_envelope(&mut self, pipes: &mut Pipes) -> Result<()> {
-        while self.message_begins {
-            if self.correlate {
-                let id = self.recv_reply_frame(pipes)?;
-                if !id.more() || id.as_slice() != self.request_id.to_ne_bytes() {
-                    self.skip_rest(&id, pipes);
-                    continue;
-                }
-            }
-            let delimiter = self.recv_reply_frame(pipes)?;
-            if !delimiter.more() || !delimiter.is_empty() {
-                self.skip_rest(&delimiter, pipes);
-                continue;
-            }
-            self.message_begins = false;
-        }
-        Ok(())
-    }
-
-    fn skip_rest(&mut self, last: &Msg, pipes: &mut Pipes) {
-        if last.more() {
-            self.dealer.fq.skip_rest(pipes);
-        }
-    }
-}
-
-impl Pattern for Req {
-    fn attach(&mut self, id: PipeId, pipes: &mut Pipes) -> bool {
-        self.dealer.attach(id, pipes)
-    }
-
-    fn send(&mut self, msg: &mut Msg, pipes: &mut Pipes) -> Result<()> {
-        if self.receiving_reply {
-            if self.strict {
-                return Err(Error::State);
-            }
-            // Relaxed: the old reply will be ignored.
-            self.receiving_reply = false;
-            self.message_begins = true;
-        }
-        if self.message_begins {
-            self.reply_pipe = None;
-            if self.correlate {
-                self.request_id = self.request_id.wrapping_add(1);
-                let mut id = frame(&self.request_id.to_ne_bytes(), true)?;
-                self.reply_pipe = self.dealer.send_pipe(&mut id, pipes)?;
-            }
-            let mut delimiter = frame(&[], true)?;
-            let pipe = self.dealer.send_pipe(&mut delimiter, pipes)?;
-            if !self.correlate {
-                self.reply_pipe = pipe;
-            }
-            self.message_begins = false;
-            // Drop whatever arrived before this request, so that a late
-            // reply to an older request is not taken for this one's.
-            while self.dealer.recv_pipe(pipes).is_ok() {}
-        }
-        let more = msg.more();
-        self.dealer.send(msg, pipes)?;
-        if !more {
-            self.receiving_reply = true;
-            self.message_begins = true;
-        }
-        Ok(())
-    }
-
-    fn recv(&mut self, pipes: &mut Pipes) -> Result<Msg> {
-        if !self.receiving_reply {
-            return Err(Error::State);
-        }
-        self.recv_reply_envelope(pipes)?;
-        let msg = self.recv_reply_frame(pipes)?;
-        if !msg.more() {
-            self.receiving_reply = false;
-            self.message_begins = true;
-        }
-        Ok(msg)
-    }
-
-    fn has_in(&mut self, pipes: &mut Pipes) -> bool {
-        self.receiving_reply && self.dealer.has_in(pipes)
-    }
-
-    fn has_out(&mut self, pipes: &mut Pipes) -> bool {
-        if self.receiving_reply && self.strict {
-            return false;
-        }
-        self.dealer.has_out(pipes)
-    }
-
-    fn read_activated(&mut self, id: PipeId, pipes: &mut Pipes) {
-        self.dealer.read_activated(id, pipes);
-    }
-
-    fn write_activated(&mut self, id: PipeId, pipes: &mut Pipes) {
-        self.dealer.write_activated(id, pipes);
-    }
-
-    fn terminated(&mut self, id: PipeId, pipes: &mut Pipes) {
-        if self.reply_pipe == Some(id) {
-            self.reply_pipe = None;
-        }
-        self.dealer.terminated(id, pipes);
-    }
-
-    fn set_option(&mut self, option: i32, value: &[u8], pipes: &mut Pipes) -> Result<bool> {
-        match option {
-            REQ_CORRELATE => self.correlate = bool_option(value)?,
-            REQ_RELAXED => self.strict = !bool_option(value)?,
-            _ => return self.dealer.set_option(option, value, pipes),
-        }
-        Ok(true)
-    }
-}
-
-/// REP: receives a request, then sends its reply, in strict turn. The
-/// request's envelope (its frames up to the empty delimiter, after the id
-/// frame the ROUTER underneath adds) is staged in the requester's pipe at
-/// once, and the reply completes it.
-#[derive(Default)]
-pub struct Rep {
-    router: Router,
-    /// A request was received whole and its reply is not complete yet.
-    sending_reply: bool,
-    /// The envelope of the request being received has been read.
-    in_body: bool,
-}
-
-impl Rep {
-    /// Reads the next request's envelope and stages it as the start of
-    /// the reply. Malformed requests (no delimiter) are dropped.
-    fn recv_envelope(&mut self, pipes: &mut Pipes) -> Result<()> {
-        // Leftovers of an envelope interrupted by an error.
-        self.router.rollback(pipes);
-        self.router.skip_rest(pipes);
-        let mut at_start = true;
-        loop {
-            let mut part = self.router.recv(pipes)?;
-            if !part.more() {
-                self.router.rollback(pipes);
-                at_start = true;
-            } else if at_start {
-                // The id frame: the reply goes back to that peer. Never
-                // an error: ZMQ_ROUTER_MANDATORY concerns ROUTER sends.
-                self.router.open_route(part.as_slice(), false, pipes)?;
-                at_start = false;
-            } else {
-                let bottom = part.is_empty();
-                self.router.send_frame(&mut part, pipes);
-                if bottom {
-                    return Ok(());
-                }
-            }
-        }
-    }
-}
-
-impl Pattern for Rep {
-    fn attach(&mut self, id: PipeId, pipes: &mut Pipes) -> bool {
-        self.router.attach(id, pipes)
-    }
-
-    fn send(&mut self, msg: &mut Msg, pipes: &mut Pipes) -> Result<()> {
-        if !self.sending_reply {
-            return Err(Error::State);
-        }
-        let more = msg.more();
-        self.router.send_frame(msg, pipes);
-        if !more {
-            self.sending_reply = false;
-        }
-        Ok(())
-    }
-
-    fn recv(&mut self, pipes: &mut Pipes) -> Result<Msg> {
-        if self.sending_reply {
-            return Err(Error::State);
-        }
-        if self.in_body && !self.router.more_in && self.router.prefetched.is_none() {
-            // The request's pipe was cut mid-message (local disconnect):
-            // nothing more of it will come.
-            self.in_body = false;
-        }
-        if !self.in_body {
-            self.recv_envelope(pipes)?;
-            self.in_body = true;
-        }
-        let msg = self.router.recv(pipes)?;
-        if !msg.more() {
-            self.in_body = false;
-            self.sending_reply = true;
-        }
-        Ok(msg)
-    }
-
-    fn has_in(&mut self, pipes: &mut Pipes) -> bool {
-        !self.sending_reply && self.router.has_in(pipes)
-    }
-
-    fn has_out(&mut self, _pipes: &mut Pipes) -> bool {
-        // Replies never block: an unroutable one is dropped.
-        self.sending_reply
-    }
-
-    fn read_activated(&mut self, id: PipeId, pipes: &mut Pipes) {
-        self.router.read_activated(id, pipes);
-    }
-
-    fn write_activated(&mut self, id: PipeId, pipes: &mut Pipes) {
-        self.router.write_activated(id, pipes);
-    }
-
-    fn terminated(&mut self, id: PipeId, pipes: &mut Pipes) {
-        self.router.terminated(id, pipes);
-    }
-
-    fn set_option(&mut self, option: i32, value: &[u8], pipes: &mut Pipes) -> Result<bool> {
-        self.router.set_option(option, value, pipes)
-    }
-
-    /// REP takes ROUTER's options, ZMQ_ROUTER_RAW among them (libzmq).
-    fn raw_notify(&self) -> Option<bool> {
-        self.router.raw_notify()
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use super::*;
     use std::sync::Arc;
 
-    use super::*;
     use crate::mailbox::Mailbox;
-    use crate::pipe::{pair, Flow, Read};
-
-    fn int(v: i32) -> [u8; 4] {
-        v.to_ne_bytes()
-    }
-
-    /// The far end of one of the pattern's pipes.
-    struct Peer {
-        /// The id of the pattern's end.
-        id: PipeId,
-        end: PipeEnd,
-    }
-
-    impl Peer {
-        fn send(&mut self, frames: &[&[u8]]) {
-            for (i, data) in frames.iter().enumerate() {
-                let mut m = Msg::from_slice(data).unwrap();
-                m.set_more(i + 1 < frames.len());
-                self.end.write(m).unwrap();
-            }
-        }
-
-        /// Every frame waiting, with its MORE flag.
-        fn frames(&mut self) -> Vec<(Vec<u8>, bool)> {
-            let mut out = Vec::new();
-            while let Read::Msg(m) = self.end.read() {
-                out.push((m.as_slice().to_vec(), m.more()));
-            }
-            out
-        }
-
-        fn bodies(&mut self) -> Vec<Vec<u8>> {
-            self.frames().into_iter().map(|(d, _)| d).collect()
-        }
-    }
-
-    /// A new pipe whose peer announces `routing_id` and has attached (or
-    /// not yet, as a peer that binds after we connected).
-    fn connect_peer(
-        p: &mut dyn Pattern,
-        pipes: &mut Pipes,
-        routing_id: &[u8],
-        attached: bool,
-        hwm: u64,
-    ) -> Peer {
-        let (mine, theirs) = pair(Flow::queue(hwm), Flow::queue(hwm));
-        theirs.set_routing_id(routing_id);
-        if attached {
-            theirs.attach(Arc::new(Mailbox::new().unwrap()));
-        }
-        let id = mine.id();
-        pipes.insert(mine);
-        assert!(p.attach(id, pipes));
-        Peer { id, end: theirs }
-    }
-
-    fn connect(p: &mut dyn Pattern, pipes: &mut Pipes, routing_id: &[u8]) -> Peer {
-        connect_peer(p, pipes, routing_id, true, 0)
-    }
-
-    /// What the socket does after each call: removes the dead pipes.
-    fn reap(p: &mut dyn Pattern, pipes: &mut Pipes) {
-        for id in pipes.take_dead() {
-            if let Some(end) = pipes.remove(id) {
-                p.terminated(id, pipes);
-                end.close(false);
-            }
-        }
-    }
-
-    fn send(p: &mut dyn Pattern, pipes: &mut Pipes, frames: &[&[u8]]) -> Result<()> {
-        for (i, data) in frames.iter().enumerate() {
-            let mut m = Msg::from_slice(data).unwrap();
-            m.set_more(i + 1 < frames.len());
-            p.send(&mut m, pipes)?;
-        }
-        reap(p, pipes);
-        Ok(())
-    }
-
-    /// One whole message.
-    fn recv(p: &mut dyn Pattern, pipes: &mut Pipes) -> Result<Vec<Vec<u8>>> {
-        // The wake-ups the socket would get from the peers' writes.
-        for id in pipes.ids() {
-            p.read_activated(id, pipes);
-        }
-        let mut out = Vec::new();
-        loop {
-            let m = p.recv(pipes)?;
-            out.push(m.as_slice().to_vec());
-            if !m.more() {
-                reap(p, pipes);
-                return Ok(out);
-            }
-        }
-    }
+    use crate::socket::dealer::Dealer;
+    use crate::socket::options::{REQ_CORRELATE, REQ_RELAXED};
+    use crate::socket::rep::Rep;
+    use crate::socket::req::Req;
+    use crate::socket::testing::*;
 
     #[test]
     fn router_generates_five_byte_ids_in_sequence() {
@@ -1153,27 +619,6 @@ mod tests {
     }
 
     #[test]
-    fn probes_go_to_new_peers() {
-        let mut pipes = Pipes::default();
-        let mut dealer = Dealer::default();
-        dealer
-            .set_option(PROBE_ROUTER, &int(1), &mut pipes)
-            .unwrap();
-        let mut p = connect(&mut dealer, &mut pipes, b"");
-        assert_eq!(p.frames(), [(vec![], false)]);
-        let mut router = Router::default();
-        router
-            .set_option(PROBE_ROUTER, &int(2), &mut pipes)
-            .unwrap();
-        let mut q = connect(&mut router, &mut pipes, b"");
-        assert_eq!(q.frames(), [(vec![], false)]);
-        let mut req = Req::default();
-        req.set_option(PROBE_ROUTER, &int(1), &mut pipes).unwrap();
-        let mut r = connect(&mut req, &mut pipes, b"");
-        assert_eq!(r.frames(), [(vec![], false)]);
-    }
-
-    #[test]
     fn options_are_checked_and_belong_to_their_types() {
         let mut pipes = Pipes::default();
         let mut router = Router::default();
@@ -1213,97 +658,5 @@ mod tests {
         );
         let mut out = [0u8; 4];
         assert_eq!(router.get_option(ROUTER_MANDATORY, &mut out), Ok(None));
-    }
-
-    #[test]
-    fn rep_drops_malformed_requests_and_their_staged_envelope() {
-        let mut pipes = Pipes::default();
-        let mut rep = Rep::default();
-        let mut p = connect(&mut rep, &mut pipes, b"");
-        p.send(&[b"no delimiter"]);
-        p.send(&[b"a", b"b"]);
-        p.send(&[b""]);
-        p.send(&[b"e1", b"e2", b"", b"body", b"more"]);
-        assert_eq!(
-            recv(&mut rep, &mut pipes).unwrap(),
-            [&b"body"[..], &b"more"[..]]
-        );
-        assert_eq!(rep.recv(&mut pipes).unwrap_err(), Error::State);
-        send(&mut rep, &mut pipes, &[b"R1", b"R2"]).unwrap();
-        assert_eq!(
-            p.frames(),
-            [
-                (b"e1".to_vec(), true),
-                (b"e2".to_vec(), true),
-                (vec![], true),
-                (b"R1".to_vec(), true),
-                (b"R2".to_vec(), false)
-            ]
-        );
-        assert_eq!(send(&mut rep, &mut pipes, &[b"x"]), Err(Error::State));
-    }
-
-    #[test]
-    fn rep_drops_the_reply_to_a_peer_that_left() {
-        let mut pipes = Pipes::default();
-        let mut rep = Rep::default();
-        let mut gone = connect(&mut rep, &mut pipes, b"");
-        let mut stays = connect(&mut rep, &mut pipes, b"");
-        gone.send(&[b"", b"q1"]);
-        assert_eq!(recv(&mut rep, &mut pipes).unwrap(), [b"q1"]);
-        pipes.mark_dead(gone.id);
-        reap(&mut rep, &mut pipes);
-        send(&mut rep, &mut pipes, &[b"lost"]).unwrap();
-        stays.send(&[b"", b"q2"]);
-        assert_eq!(recv(&mut rep, &mut pipes).unwrap(), [b"q2"]);
-        send(&mut rep, &mut pipes, &[b"a2"]).unwrap();
-        assert_eq!(stays.bodies(), [&b""[..], &b"a2"[..]]);
-        assert!(gone.bodies().is_empty());
-    }
-
-    #[test]
-    fn req_takes_replies_from_the_request_pipe_until_it_goes() {
-        let mut pipes = Pipes::default();
-        let mut req = Req::default();
-        let mut a = connect(&mut req, &mut pipes, b"");
-        let mut b = connect(&mut req, &mut pipes, b"");
-        send(&mut req, &mut pipes, &[b"q"]).unwrap();
-        let (asked, other) = if a.frames().is_empty() {
-            assert_eq!(b.bodies(), [&b""[..], &b"q"[..]]);
-            (b, a)
-        } else {
-            (a, b)
-        };
-        let mut other = other;
-        other.send(&[b"", b"not yours"]);
-        assert_eq!(recv(&mut req, &mut pipes), Err(Error::Again));
-        // The asked peer goes: then a reply from anyone is taken.
-        pipes.mark_dead(asked.id);
-        reap(&mut req, &mut pipes);
-        other.send(&[b"", b"from another"]);
-        assert_eq!(recv(&mut req, &mut pipes).unwrap(), [b"from another"]);
-        assert_eq!(req.recv(&mut pipes).unwrap_err(), Error::State);
-    }
-
-    #[test]
-    fn req_correlate_checks_the_request_id() {
-        let mut pipes = Pipes::default();
-        let mut req = Req::default();
-        req.set_option(REQ_CORRELATE, &int(1), &mut pipes).unwrap();
-        let mut p = connect(&mut req, &mut pipes, b"");
-        send(&mut req, &mut pipes, &[b"q"]).unwrap();
-        let frames = p.bodies();
-        assert_eq!(frames.len(), 3);
-        let id = frames[0].clone();
-        assert_eq!(id.len(), 4);
-        assert_eq!(&frames[1..], [&b""[..], &b"q"[..]]);
-        let mut wrong = id.clone();
-        wrong[0] ^= 1;
-        p.send(&[&wrong, b"", b"wrong id"]);
-        p.send(&[&id, b"no delimiter"]);
-        p.send(&[&id]);
-        p.send(&[b"", b"no id"]);
-        p.send(&[&id, b"", b"right"]);
-        assert_eq!(recv(&mut req, &mut pipes).unwrap(), [b"right"]);
     }
 }
