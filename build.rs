@@ -29,11 +29,19 @@ fn check_exports_against_header() {
         ..Default::default()
     };
     // The types come from zmq.h itself.
-    config.export.exclude = vec!["zmq_msg_t".into(), "zmq_pollitem_t".into()];
+    config.export.exclude = vec![
+        "zmq_msg_t".into(),
+        "zmq_pollitem_t".into(),
+        "zmq_poller_event_t".into(),
+    ];
     config
         .export
         .rename
         .insert("iovec".into(), "struct iovec".into());
+    // Draft exports are declared under the draft API's macro, as in zmq.h.
+    config
+        .defines
+        .insert("feature = draft".into(), "ZMQ_BUILD_DRAFT_API".into());
     cbindgen::Builder::new()
         .with_config(config)
         .with_crate(root.join("zmq-capi"))

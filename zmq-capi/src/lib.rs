@@ -12,11 +12,15 @@
 mod ffi;
 mod handle;
 mod msg;
+#[cfg(feature = "draft")]
+mod poller;
 mod socket;
 mod timers;
 mod util;
 
 pub use msg::*;
+#[cfg(feature = "draft")]
+pub use poller::*;
 pub use socket::*;
 pub use timers::*;
 pub use util::*;
@@ -31,6 +35,16 @@ pub struct zmq_msg_t {
 
 const _: () = assert!(std::mem::size_of::<zmq_msg_t>() == zmq_core::msg::MSG_SIZE);
 const _: () = assert!(std::mem::align_of::<zmq_msg_t>() == std::mem::align_of::<zmq_core::Msg>());
+
+/// `zmq_poller_event_t` (draft API).
+#[cfg(feature = "draft")]
+#[repr(C)]
+pub struct zmq_poller_event_t {
+    pub socket: *mut c_void,
+    pub fd: c_int,
+    pub user_data: *mut c_void,
+    pub events: c_short,
+}
 
 /// `zmq_pollitem_t`.
 #[repr(C)]

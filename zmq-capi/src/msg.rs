@@ -224,3 +224,48 @@ pub unsafe extern "C" fn zmq_msg_gets(
         Ok(value.as_ptr())
     })
 }
+
+/// The routing id a SERVER received the message from, or sends it to
+/// (draft API): 0 when none.
+#[cfg(feature = "draft")]
+#[no_mangle]
+pub unsafe extern "C" fn zmq_msg_routing_id(msg: *mut zmq_msg_t) -> u32 {
+    // SAFETY: the caller passes NULL or a zmq_msg_t (64 readable bytes).
+    call(0, || Ok(unsafe { live(msg)? }.routing_id()))
+}
+
+/// Names the peer a SERVER sends the message to (draft API). 0 names no
+/// peer: EINVAL, as in libzmq.
+#[cfg(feature = "draft")]
+#[no_mangle]
+pub unsafe extern "C" fn zmq_msg_set_routing_id(msg: *mut zmq_msg_t, routing_id: u32) -> c_int {
+    call_int(|| {
+        // SAFETY: the caller passes NULL or a zmq_msg_t it alone uses.
+        let msg = unsafe { live_mut(msg)? };
+        if routing_id == 0 {
+            return Err(Error::Invalid);
+        }
+        msg.set_routing_id(routing_id);
+        Ok(())
+    })
+}
+
+/// A message holding a copy of `size` bytes at `buf` (draft API). NULL with
+/// a size is EFAULT (libzmq asserts).
+#[cfg(feature = "draft")]
+#[no_mangle]
+pub unsafe extern "C" fn zmq_msg_init_buffer(
+    msg: *mut zmq_msg_t,
+    buf: *const c_void,
+    size: size_t,
+) -> c_int {
+    // SAFETY: `msg` is NULL or zmq_msg_t storage (init_with's contract).
+    call_int(|| unsafe {
+        init_with(msg, || match (buf.is_null(), size) {
+            (_, 0) => Ok(Msg::new()),
+            (true, _) => Err(Error::Fault),
+            // SAFETY: a non-null `buf` holds `size` readable bytes (man page).
+            (false, _) => Msg::from_slice(std::slice::from_raw_parts(buf.cast::<u8>(), size)),
+        })
+    })
+}

@@ -51,6 +51,12 @@ fn socket(handle: *mut c_void) -> Result<&'static Slot<Socket>> {
     Ok(slot)
 }
 
+/// The socket behind a handle (ENOTSOCK for NULL, closed or foreign ones).
+#[cfg(feature = "draft")]
+pub(crate) fn socket_value(handle: *mut c_void) -> Result<&'static Socket> {
+    socket(handle).map(|slot| &slot.value)
+}
+
 /// A context or socket inherited across fork: closing it in the child is
 /// a no-op that succeeds (its I/O threads are the parent's).
 fn inherited<T>(pool: &Pool<T>, handle: *mut c_void) -> bool

@@ -25,6 +25,7 @@ pub mod msg;
 pub mod options;
 pub mod pipe;
 pub mod poll;
+pub mod poller;
 pub mod proxy;
 #[allow(unsafe_code)]
 mod queue;
