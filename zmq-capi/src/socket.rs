@@ -151,6 +151,44 @@ pub extern "C" fn zmq_ctx_get(context_: *mut c_void, option: c_int) -> c_int {
     call(-1, || context(context_)?.1.get(option))
 }
 
+/// zmq_ctx_set with a value of any size (draft API): ZMQ_THREAD_NAME_PREFIX
+/// as a string.
+#[cfg(feature = "draft")]
+#[no_mangle]
+pub unsafe extern "C" fn zmq_ctx_set_ext(
+    context_: *mut c_void,
+    option: c_int,
+    optval: *const c_void,
+    optvallen: size_t,
+) -> c_int {
+    call_int(|| {
+        let (_, ctx) = context(context_)?;
+        // SAFETY: the caller passes `optvallen` readable bytes (or NULL).
+        let value = unsafe { slice(optval.cast::<u8>(), optvallen, Error::Fault)? };
+        ctx.set_bytes(option, value)
+    })
+}
+
+/// zmq_ctx_get into a buffer of any size (draft API). As in libzmq, the
+/// length is not updated.
+#[cfg(feature = "draft")]
+#[no_mangle]
+pub unsafe extern "C" fn zmq_ctx_get_ext(
+    context_: *mut c_void,
+    option: c_int,
+    optval: *mut c_void,
+    optvallen: *mut size_t,
+) -> c_int {
+    call_int(|| {
+        let (_, ctx) = context(context_)?;
+        // SAFETY: a non-null optvallen points to the buffer's size.
+        let len = unsafe { optvallen.as_ref() }.copied().ok_or(Error::Fault)?;
+        // SAFETY: the caller's buffer holds `len` writable bytes.
+        let out = unsafe { slice_mut(optval.cast::<u8>(), len, Error::Fault)? };
+        ctx.get_bytes(option, out).map(|_| ())
+    })
+}
+
 #[no_mangle]
 pub extern "C" fn zmq_term(context_: *mut c_void) -> c_int {
     zmq_ctx_term(context_)

@@ -42,7 +42,9 @@ struct State {
     thread_priority: i32,
     thread_sched_policy: i32,
     thread_affinity: Vec<i32>,
-    thread_name_prefix: i32,
+    /// ZMQ_THREAD_NAME_PREFIX: set as an int (its decimal form) or, with
+    /// `set_bytes`, as up to 16 bytes; empty for none.
+    thread_name_prefix: String,
     max_msgsz: i32,
     zero_copy_recv: i32,
     /// The socket limit in force: MAX_SOCKETS as it was when the first
@@ -91,7 +93,7 @@ impl Context {
                     thread_priority: -1,
                     thread_sched_policy: -1,
                     thread_affinity: Vec::new(),
-                    thread_name_prefix: 0,
+                    thread_name_prefix: String::new(),
                     max_msgsz: i32::MAX,
                     zero_copy_recv: 1,
                     limit: None,
@@ -120,7 +122,10 @@ impl Context {
             MAX_MSGSZ if value >= 0 => &mut s.max_msgsz,
             THREAD_PRIORITY if value >= 0 => &mut s.thread_priority,
             THREAD_SCHED_POLICY if value >= 0 => &mut s.thread_sched_policy,
-            THREAD_NAME_PREFIX if value >= 0 => &mut s.thread_name_prefix,
+            THREAD_NAME_PREFIX if value >= 0 => {
+                s.thread_name_prefix = value.to_string();
+                return Ok(());
+            }
             ZERO_COPY_RECV if value >= 0 => &mut s.zero_copy_recv,
             THREAD_AFFINITY_CPU_ADD if value >= 0 => {
                 if !s.thread_affinity.contains(&value) {
@@ -154,8 +159,48 @@ impl Context {
             MAX_MSGSZ => Ok(s.max_msgsz),
             MSG_T_SIZE => Ok(crate::msg::MSG_SIZE as i32),
             THREAD_SCHED_POLICY => Ok(s.thread_sched_policy),
-            THREAD_NAME_PREFIX => Ok(s.thread_name_prefix),
+            // As libzmq's atoi: the number the prefix starts with, or 0.
+            THREAD_NAME_PREFIX => Ok(leading_int(&s.thread_name_prefix)),
             ZERO_COPY_RECV => Ok(s.zero_copy_recv),
+            _ => Err(Error::Invalid),
+        }
+    }
+
+    /// zmq_ctx_set_ext: an option of any size. Four bytes are an int, as
+    /// with [`Context::set`]; ZMQ_THREAD_NAME_PREFIX also takes a string
+    /// of 1 to 16 bytes (a thread name's limit).
+    pub fn set_bytes(&self, option: i32, value: &[u8]) -> Result<()> {
+        if let Ok(int) = <[u8; 4]>::try_from(value) {
+            return self.set(option, i32::from_ne_bytes(int));
+        }
+        match option {
+            THREAD_NAME_PREFIX if (1..=16).contains(&value.len()) => {
+                let prefix = std::str::from_utf8(value).map_err(|_| Error::Invalid)?;
+                if prefix.contains('\0') {
+                    return Err(Error::Invalid);
+                }
+                self.inner.state.lock().thread_name_prefix = prefix.to_owned();
+                Ok(())
+            }
+            _ => Err(Error::Invalid),
+        }
+    }
+
+    /// zmq_ctx_get_ext: four bytes read an int, as with [`Context::get`];
+    /// ZMQ_THREAD_NAME_PREFIX fills a larger buffer with the prefix's
+    /// bytes. Returns the bytes written.
+    pub fn get_bytes(&self, option: i32, out: &mut [u8]) -> Result<usize> {
+        if out.len() == 4 {
+            out.copy_from_slice(&self.get(option)?.to_ne_bytes());
+            return Ok(4);
+        }
+        let s = self.inner.state.lock();
+        match option {
+            THREAD_NAME_PREFIX if out.len() >= s.thread_name_prefix.len() => {
+                let prefix = s.thread_name_prefix.as_bytes();
+                out[..prefix.len()].copy_from_slice(prefix);
+                Ok(prefix.len())
+            }
             _ => Err(Error::Invalid),
         }
     }
@@ -171,7 +216,7 @@ impl Context {
             // The first socket starts the context: the socket limit and
             // the I/O threads are fixed now, as in libzmq.
             let settings = ThreadSettings {
-                name_prefix: s.thread_name_prefix,
+                name_prefix: s.thread_name_prefix.clone(),
                 affinity: s.thread_affinity.clone(),
                 sched_policy: s.thread_sched_policy,
                 priority: s.thread_priority,
@@ -310,5 +355,77 @@ impl Context {
         self.inner
             .inproc
             .connect(name, connector, immediate, peer_alias)
+    }
+}
+
+/// The integer a string starts with (after spaces, with a sign), as C's
+/// atoi reads it; 0 if none.
+fn leading_int(text: &str) -> i32 {
+    let text = text.trim_start();
+    let (negative, digits) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let value = digits
+        .bytes()
+        .take_while(u8::is_ascii_digit)
+        .fold(0i64, |n, d| {
+            (n * 10 + i64::from(d - b'0')).min(i64::from(i32::MAX) + 1)
+        });
+    let value = if negative { -value } else { value };
+    value.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_thread_name_prefix_is_an_int_or_a_short_string() {
+        let ctx = Context::new();
+        assert_eq!(ctx.get(THREAD_NAME_PREFIX), Ok(0));
+        ctx.set(THREAD_NAME_PREFIX, 42).unwrap();
+        assert_eq!(ctx.get(THREAD_NAME_PREFIX), Ok(42));
+        let mut name = [0u8; 16];
+        assert_eq!(ctx.get_bytes(THREAD_NAME_PREFIX, &mut name), Ok(2));
+        assert_eq!(&name[..2], b"42");
+        ctx.set_bytes(THREAD_NAME_PREFIX, b"worker").unwrap();
+        assert_eq!(ctx.get_bytes(THREAD_NAME_PREFIX, &mut name), Ok(6));
+        assert_eq!(&name[..6], b"worker");
+        // As atoi reads it.
+        assert_eq!(ctx.get(THREAD_NAME_PREFIX), Ok(0));
+        ctx.set_bytes(THREAD_NAME_PREFIX, b"12abc").unwrap();
+        assert_eq!(ctx.get(THREAD_NAME_PREFIX), Ok(12));
+        // Four bytes are an int (as in libzmq, even "abcd").
+        ctx.set_bytes(THREAD_NAME_PREFIX, &7i32.to_ne_bytes())
+            .unwrap();
+        assert_eq!(ctx.get(THREAD_NAME_PREFIX), Ok(7));
+        let mut int = [0u8; 4];
+        assert_eq!(ctx.get_bytes(THREAD_NAME_PREFIX, &mut int), Ok(4));
+        assert_eq!(i32::from_ne_bytes(int), 7);
+        // Refused: empty, too long, a NUL, a buffer too small, other
+        // options as strings.
+        for bad in [&b""[..], b"seventeen-bytes!!", b"a\0b"] {
+            assert_eq!(ctx.set_bytes(THREAD_NAME_PREFIX, bad), Err(Error::Invalid));
+        }
+        ctx.set_bytes(THREAD_NAME_PREFIX, b"sixteen-bytes-ok")
+            .unwrap();
+        assert_eq!(
+            ctx.get_bytes(THREAD_NAME_PREFIX, &mut [0; 15]),
+            Err(Error::Invalid)
+        );
+        assert_eq!(ctx.set_bytes(IO_THREADS, b"two"), Err(Error::Invalid));
+        assert_eq!(ctx.get_bytes(IO_THREADS, &mut [0; 8]), Err(Error::Invalid));
+        ctx.terminate().unwrap();
+    }
+
+    #[test]
+    fn leading_int_reads_as_atoi() {
+        for (text, n) in [("", 0), ("7", 7), (" -12x", -12), ("+3", 3), ("abc", 0)] {
+            assert_eq!(leading_int(text), n, "{text}");
+        }
+        assert_eq!(leading_int("99999999999"), i32::MAX);
+        assert_eq!(leading_int("-99999999999"), i32::MIN);
     }
 }

@@ -39,7 +39,8 @@ const READ_BUFFER: usize = 64 * 1024;
 /// How the context wants its threads set up.
 #[derive(Debug, Clone)]
 pub struct ThreadSettings {
-    pub name_prefix: i32,
+    /// ZMQ_THREAD_NAME_PREFIX; empty for none.
+    pub name_prefix: String,
     pub affinity: Vec<i32>,
     /// ZMQ_THREAD_SCHED_POLICY and ZMQ_THREAD_PRIORITY; -1 keeps the
     /// creating thread's.
@@ -50,7 +51,7 @@ pub struct ThreadSettings {
 impl Default for ThreadSettings {
     fn default() -> ThreadSettings {
         ThreadSettings {
-            name_prefix: 0,
+            name_prefix: String::new(),
             affinity: Vec::new(),
             sched_policy: -1,
             priority: -1,
@@ -166,7 +167,7 @@ impl IoThread {
             waker,
             stop: AtomicBool::new(false),
         });
-        let name = if settings.name_prefix != 0 {
+        let name = if !settings.name_prefix.is_empty() {
             format!("{}/ZMQbg/IO/{index}", settings.name_prefix)
         } else {
             format!("ZMQbg/IO/{index}")
@@ -597,7 +598,7 @@ mod tests {
     #[test]
     fn threads_start_named_and_stop() {
         let settings = ThreadSettings {
-            name_prefix: 3,
+            name_prefix: "3".to_owned(),
             affinity: vec![0],
             ..ThreadSettings::default()
         };
