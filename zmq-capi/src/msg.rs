@@ -269,3 +269,41 @@ pub unsafe extern "C" fn zmq_msg_init_buffer(
         })
     })
 }
+
+/// Sets the group a RADIO sends the message to (draft API): a string of
+/// at most ZMQ_GROUP_MAX_LENGTH bytes. A longer one is EINVAL (libzmq cuts
+/// it to that length, which would send it to another group).
+#[cfg(feature = "draft")]
+#[no_mangle]
+pub unsafe extern "C" fn zmq_msg_set_group(msg: *mut zmq_msg_t, group: *const c_char) -> c_int {
+    call_int(|| {
+        // SAFETY: the caller passes NULL or a zmq_msg_t it alone uses.
+        let msg = unsafe { live_mut(msg)? };
+        if group.is_null() {
+            return Err(Error::Fault);
+        }
+        // Look no further than one byte past the limit: a string without a
+        // NUL there is too long, wherever it ends.
+        let limit = zmq_core::msg::GROUP_MAX_LENGTH + 1;
+        // SAFETY: a non-null group is a NUL-terminated string (man page);
+        // strnlen reads no further than its NUL or `limit` bytes.
+        let len = unsafe { libc::strnlen(group, limit) };
+        // SAFETY: the `len` bytes before the NUL (or the limit) were read
+        // by strnlen and are readable.
+        let bytes = unsafe { std::slice::from_raw_parts(group.cast::<u8>(), len) };
+        msg.set_group(bytes)
+    })
+}
+
+/// The message's group (draft API): "" when it has none. NULL with EFAULT
+/// for a message that is not live. Valid while the message is neither
+/// changed nor moved.
+#[cfg(feature = "draft")]
+#[no_mangle]
+pub unsafe extern "C" fn zmq_msg_group(msg: *mut zmq_msg_t) -> *const c_char {
+    call(ptr::null(), || {
+        // SAFETY: the caller passes NULL or a zmq_msg_t (64 readable bytes).
+        let msg = unsafe { live(msg)? };
+        Ok(msg.group_with_nul().as_ptr().cast::<c_char>())
+    })
+}

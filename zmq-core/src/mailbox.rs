@@ -47,6 +47,8 @@ pub struct Mailbox {
     /// Whether the queue holds commands: the cheap check before the lock.
     pending: AtomicBool,
     fd: OwnedFd,
+    /// A thread-safe socket's: what its sleeping calls wait on.
+    bell: Option<Bell>,
     /// What stands for the eventfd in loom models.
     #[cfg(loom)]
     model_fd: ModelEventFd,
@@ -82,12 +84,24 @@ impl ModelEventFd {
 
 impl Mailbox {
     pub fn new() -> Result<Mailbox> {
+        Mailbox::with_bell(None)
+    }
+
+    /// The mailbox of a thread-safe socket: several threads may sleep in
+    /// its calls at once, and one reading the eventfd would take the
+    /// wake-up from the others, so they sleep on a [`Bell`] instead.
+    pub fn shared() -> Result<Mailbox> {
+        Mailbox::with_bell(Some(Bell::default()))
+    }
+
+    fn with_bell(bell: Option<Bell>) -> Result<Mailbox> {
         let fd = eventfd(0, EventfdFlags::CLOEXEC | EventfdFlags::NONBLOCK)
             .map_err(|e| Error::from_errno(e.raw_os_error()))?;
         Ok(Mailbox {
             commands: Mutex::new(Vec::new()),
             pending: AtomicBool::new(false),
             fd,
+            bell,
             #[cfg(loom)]
             model_fd: Default::default(),
         })
@@ -104,6 +118,20 @@ impl Mailbox {
         if first {
             self.ring();
         }
+        if let Some(bell) = &self.bell {
+            bell.ring();
+        }
+    }
+
+    pub fn bell(&self) -> Option<&Bell> {
+        self.bell.as_ref()
+    }
+
+    /// Makes the eventfd readable again after a call took commands: a
+    /// poller of a thread-safe socket, asleep on it while another thread
+    /// took the wake-up, looks again.
+    pub fn ring_pollers(&self) {
+        self.ring();
     }
 
     #[cfg(not(loom))]
@@ -203,6 +231,47 @@ impl Mailbox {
         self.model_fd.poll();
         self.settle();
         Ok(true)
+    }
+}
+
+/// Where the calls of a thread-safe socket sleep: a count of changes
+/// behind a lock, and a condition variable rung with each. A call reads the
+/// count before it looks at the socket, and sleeps until the count moves:
+/// a command, or another thread's call that changed the socket, after that
+/// look wakes it, however many threads sleep. (Not modelled under loom:
+/// the lock is parking_lot's.)
+#[derive(Default)]
+pub struct Bell {
+    changes: parking_lot::Mutex<u64>,
+    rung: parking_lot::Condvar,
+}
+
+impl Bell {
+    pub fn changes(&self) -> u64 {
+        *self.changes.lock()
+    }
+
+    pub fn ring(&self) {
+        *self.changes.lock() += 1;
+        self.rung.notify_all();
+    }
+
+    /// Sleeps until the count is past `seen` or `timeout` passes (`None`:
+    /// forever). Returns false on timeout.
+    pub fn wait(&self, seen: u64, timeout: Option<Duration>) -> bool {
+        let deadline = timeout.map(|t| std::time::Instant::now() + t);
+        let mut changes = self.changes.lock();
+        while *changes == seen {
+            match deadline {
+                Some(deadline) => {
+                    if self.rung.wait_until(&mut changes, deadline).timed_out() {
+                        return *changes != seen;
+                    }
+                }
+                None => self.rung.wait(&mut changes),
+            }
+        }
+        true
     }
 }
 

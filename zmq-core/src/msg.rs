@@ -14,6 +14,10 @@
 //! - constant: bytes the caller keeps alive (`zmq_send_const`, or
 //!   `zmq_msg_init_data` without a free function).
 //!
+//! Beside the body it carries the connection's metadata, a routing id
+//! (SERVER, PEER) and a group (RADIO, DISH): up to [`INLINE_GROUP`] bytes in
+//! the message, a longer one in a reference-counted block.
+//!
 //! This module is one of the three places where the library uses `unsafe`.
 
 use std::alloc::{self, Layout};
@@ -30,7 +34,13 @@ mod pool;
 pub(crate) use pool::{allocate as allocate_block, block_holding, free as free_block};
 
 /// Bytes a message carries without allocating.
-pub const INLINE_CAPACITY: usize = 40;
+pub const INLINE_CAPACITY: usize = 32;
+
+/// The longest group (`ZMQ_GROUP_MAX_LENGTH`).
+pub const GROUP_MAX_LENGTH: usize = 255;
+
+/// The longest group kept in the message itself.
+pub const INLINE_GROUP: usize = 12;
 
 /// The size of `zmq_msg_t` in libzmq's ABI.
 pub const MSG_SIZE: usize = 64;
@@ -81,10 +91,34 @@ pub struct Msg {
     tag: u32,
     inline_len: u8,
     flags: u8,
-    _reserved: [u8; 6],
+    group: GroupSlot,
 }
 
+/// A message's group: its length, then either the bytes and a NUL (up to
+/// `INLINE_GROUP` bytes), or, at `LONG_GROUP_AT`, `Arc::into_raw` of a
+/// [`LongGroup`]. Byte arrays only, so the slot adds no alignment and the
+/// message stays 64 bytes; the pointer is read and written unaligned.
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct GroupSlot {
+    len: u8,
+    bytes: [u8; INLINE_GROUP + 1],
+}
+
+/// Where a long group's pointer sits in `GroupSlot::bytes` (8-aligned in
+/// the message: the slot starts at byte 50).
+const LONG_GROUP_AT: usize = 5;
+
+/// A group too long for the message: its bytes and a NUL.
+struct LongGroup([u8; GROUP_MAX_LENGTH + 1]);
+
+const EMPTY_GROUP: GroupSlot = GroupSlot {
+    len: 0,
+    bytes: [0; INLINE_GROUP + 1],
+};
+
 const _: () = assert!(std::mem::size_of::<Msg>() == MSG_SIZE);
+const _: () = assert!((std::mem::offset_of!(Msg, group) + 1 + LONG_GROUP_AT).is_multiple_of(8));
 const _: () = assert!(std::mem::align_of::<Msg>() == 8);
 
 /// The header of a shared body.
@@ -126,7 +160,7 @@ impl Msg {
             tag: TAG_MAGIC | u32::from(KIND_INLINE),
             inline_len: 0,
             flags: 0,
-            _reserved: [0; 6],
+            group: EMPTY_GROUP,
         }
     }
 
@@ -417,6 +451,65 @@ impl Msg {
         self.routing_id = id;
     }
 
+    fn long_group(&self) -> *const LongGroup {
+        if usize::from(self.group.len) <= INLINE_GROUP {
+            return ptr::null();
+        }
+        // The pointer's bytes, as `set_group` wrote them.
+        let mut raw = [0u8; 8];
+        raw.copy_from_slice(&self.group.bytes[LONG_GROUP_AT..LONG_GROUP_AT + 8]);
+        usize::from_ne_bytes(raw) as *const LongGroup
+    }
+
+    /// The group, NUL-terminated (empty when none was set).
+    pub fn group_with_nul(&self) -> &[u8] {
+        let len = usize::from(self.group.len);
+        let long = self.long_group();
+        // SAFETY: a long group's pointer came from Arc::into_raw and this
+        // message holds that reference while `&self` lives.
+        match unsafe { long.as_ref() } {
+            Some(long) => &long.0[..=len],
+            None => &self.group.bytes[..=len],
+        }
+    }
+
+    /// The group (empty when none was set).
+    pub fn group(&self) -> &[u8] {
+        let with_nul = self.group_with_nul();
+        &with_nul[..with_nul.len() - 1]
+    }
+
+    /// Sets the group: EINVAL past `GROUP_MAX_LENGTH` bytes or with a NUL
+    /// inside (the C API hands groups over as strings).
+    pub fn set_group(&mut self, group: &[u8]) -> Result<()> {
+        if group.len() > GROUP_MAX_LENGTH || group.contains(&0) {
+            return Err(Error::Invalid);
+        }
+        self.drop_group();
+        let mut slot = EMPTY_GROUP;
+        slot.len = group.len() as u8;
+        if group.len() <= INLINE_GROUP {
+            slot.bytes[..group.len()].copy_from_slice(group);
+        } else {
+            let mut long = LongGroup([0; GROUP_MAX_LENGTH + 1]);
+            long.0[..group.len()].copy_from_slice(group);
+            let raw = Arc::into_raw(Arc::new(long)) as usize;
+            slot.bytes[LONG_GROUP_AT..LONG_GROUP_AT + 8].copy_from_slice(&raw.to_ne_bytes());
+        }
+        self.group = slot;
+        Ok(())
+    }
+
+    fn drop_group(&mut self) {
+        let long = self.long_group();
+        if !long.is_null() {
+            // SAFETY: the pointer came from Arc::into_raw and this message
+            // gives up its reference exactly once (the slot is emptied).
+            drop(unsafe { Arc::from_raw(long) });
+            self.group = EMPTY_GROUP;
+        }
+    }
+
     pub fn metadata(&self) -> Option<&Metadata> {
         // SAFETY: a non-null pointer came from Arc::into_raw and this message
         // holds that reference.
@@ -459,6 +552,11 @@ impl Msg {
             // self is; the copy owns the new count.
             unsafe { Arc::increment_strong_count(self.metadata) };
         }
+        let long = self.long_group();
+        if !long.is_null() {
+            // SAFETY: as for the metadata.
+            unsafe { Arc::increment_strong_count(long) };
+        }
         // SAFETY: Msg is plain data; the references it owns were counted
         // above, so both messages can be dropped.
         unsafe { ptr::read(self) }
@@ -475,14 +573,19 @@ impl Msg {
         }
         // SAFETY: the caller guarantees the memory is readable; volatile
         // reads take the bytes as they are, whatever wrote them.
-        let (tag, inline_len, owner) = unsafe {
+        let (tag, inline_len, owner, group) = unsafe {
             (
                 ptr::addr_of!((*msg).tag).read_volatile(),
                 ptr::addr_of!((*msg).inline_len).read_volatile(),
                 ptr::addr_of!((*msg).body.external.owner).read_volatile(),
+                ptr::addr_of!((*msg).group).read_volatile(),
             )
         };
         if tag & TAG_MASK != TAG_MAGIC {
+            return false;
+        }
+        let long_group = usize::from(group.len) > INLINE_GROUP;
+        if long_group && group.bytes[LONG_GROUP_AT..].iter().all(|&b| b == 0) {
             return false;
         }
         match (tag & !TAG_MASK) as u8 {
@@ -691,6 +794,7 @@ impl Clone for Msg {
 impl Drop for Msg {
     fn drop(&mut self) {
         self.drop_metadata();
+        self.drop_group();
         let Some(external) = self.external() else {
             return;
         };
@@ -739,7 +843,7 @@ mod tests {
 
     #[test]
     fn small_messages_are_inline() {
-        for len in [0, 1, 33, INLINE_CAPACITY] {
+        for len in [0, 1, 31, INLINE_CAPACITY] {
             let msg = Msg::with_size(len).unwrap();
             assert_eq!(msg.len(), len);
             assert_eq!(msg.kind(), KIND_INLINE);
@@ -747,6 +851,42 @@ mod tests {
         }
         let msg = Msg::with_size(INLINE_CAPACITY + 1).unwrap();
         assert_eq!(msg.kind(), KIND_SHARED);
+    }
+
+    #[test]
+    fn groups_short_and_long_travel_with_the_message() {
+        let mut msg = Msg::from_slice(b"body").unwrap();
+        assert_eq!(msg.group(), b"");
+        assert_eq!(msg.group_with_nul(), b"\0");
+        let long = vec![b'g'; GROUP_MAX_LENGTH];
+        for len in [1, INLINE_GROUP, INLINE_GROUP + 1, GROUP_MAX_LENGTH] {
+            msg.set_group(&long[..len]).unwrap();
+            assert_eq!(msg.group(), &long[..len]);
+            assert_eq!(msg.group_with_nul().last(), Some(&0));
+            let copy = msg.try_clone();
+            // SAFETY: the message is forgotten, as C code relocating with memcpy.
+            let moved: Msg = unsafe { ptr::read(&msg) };
+            std::mem::forget(msg);
+            assert_eq!(moved.group(), &long[..len]);
+            assert_eq!(copy.group(), &long[..len]);
+            drop(copy);
+            msg = moved;
+            assert_eq!(msg.as_slice(), b"body");
+        }
+        msg.set_group(b"news").unwrap();
+        assert_eq!(msg.group(), b"news");
+        msg.set_group(b"").unwrap();
+        assert_eq!(msg.group(), b"");
+    }
+
+    #[test]
+    fn bad_groups_are_refused_and_change_nothing() {
+        let mut msg = Msg::new();
+        msg.set_group(b"kept").unwrap();
+        let too_long = vec![b'g'; GROUP_MAX_LENGTH + 1];
+        assert_eq!(msg.set_group(&too_long), Err(Error::Invalid));
+        assert_eq!(msg.set_group(b"a\0b"), Err(Error::Invalid));
+        assert_eq!(msg.group(), b"kept");
     }
 
     #[test]

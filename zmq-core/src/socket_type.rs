@@ -6,7 +6,9 @@
 //! row here.
 
 use crate::error::{Error, Result};
-use crate::socket::{dealer, pubsub, rep, req, router, simple, stream, Pattern};
+use crate::socket::{
+    dealer, pubsub, rep, req, router, server, simple, single_part, stream, Pattern,
+};
 
 /// Subscriptions on a type's connections.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,6 +56,10 @@ pub struct TypeRow {
     /// It starts with ZMQ_LINGER 0 (as in libzmq): subscriptions not yet
     /// sent are not worth waiting for at close.
     linger_zero: bool,
+    /// Several threads may use one socket at once (ZMQ_THREAD_SAFE): its
+    /// calls sleep on a condition variable every change rings, and it has
+    /// no ZMQ_FD.
+    thread_safe: bool,
 }
 
 const fn row(number: i32, name: &'static str, peers: &'static [&'static str]) -> TypeRow {
@@ -69,6 +75,7 @@ const fn row(number: i32, name: &'static str, peers: &'static [&'static str]) ->
         hears_disconnect: false,
         hears_hiccup: false,
         linger_zero: false,
+        thread_safe: false,
     }
 }
 
@@ -142,15 +149,35 @@ static TYPES: [TypeRow; 21] = [
         pattern: Some(|| Box::new(stream::Stream::default())),
         ..row(11, "STREAM", &[])
     },
-    row(12, "SERVER", &["CLIENT"]),
-    row(13, "CLIENT", &["SERVER"]),
+    TypeRow {
+        pattern: Some(|| Box::new(server::Server::default())),
+        thread_safe: true,
+        ..row(12, "SERVER", &["CLIENT"])
+    },
+    TypeRow {
+        pattern: Some(|| Box::new(single_part::Client::default())),
+        thread_safe: true,
+        ..row(13, "CLIENT", &["SERVER"])
+    },
     row(14, "RADIO", &["DISH"]),
     row(15, "DISH", &["RADIO"]),
-    row(16, "GATHER", &["SCATTER"]),
-    row(17, "SCATTER", &["GATHER"]),
+    TypeRow {
+        pattern: Some(|| Box::new(single_part::Gather::default())),
+        thread_safe: true,
+        ..row(16, "GATHER", &["SCATTER"])
+    },
+    TypeRow {
+        pattern: Some(|| Box::new(single_part::Scatter::default())),
+        thread_safe: true,
+        ..row(17, "SCATTER", &["GATHER"])
+    },
     row(18, "DGRAM", &[]),
     row(19, "PEER", &["PEER"]),
-    row(20, "CHANNEL", &["CHANNEL"]),
+    TypeRow {
+        pattern: Some(|| Box::new(single_part::Channel::default())),
+        thread_safe: true,
+        ..row(20, "CHANNEL", &["CHANNEL"])
+    },
 ];
 
 /// The row of a `zmq.h` socket type.
@@ -231,6 +258,10 @@ impl SocketType {
     pub(crate) fn starts_with_linger_zero(self) -> bool {
         self.row.linger_zero
     }
+
+    pub fn thread_safe(self) -> bool {
+        self.row.thread_safe
+    }
 }
 
 impl PartialEq for SocketType {
@@ -272,11 +303,11 @@ mod tests {
     }
 
     #[test]
-    fn the_stable_types_open_and_the_draft_ones_not_yet() {
-        for n in 0..=11 {
+    fn the_types_with_a_pattern_open() {
+        for n in (0..=13).chain([16, 17, 20]) {
             assert_eq!(SocketType::from_raw(n).map(SocketType::number), Ok(n));
         }
-        for bad in [-1, 12, 20, 21, i32::MAX, i32::MIN] {
+        for bad in [-1, 14, 15, 18, 19, 21, i32::MAX, i32::MIN] {
             assert_eq!(SocketType::from_raw(bad), Err(Error::Invalid));
         }
     }
@@ -349,5 +380,9 @@ mod tests {
         assert_eq!(named(|t| t.hears_disconnect), ["REP", "ROUTER"]);
         assert_eq!(named(|t| t.hears_hiccup), ["REQ", "DEALER"]);
         assert_eq!(named(|t| t.linger_zero), ["SUB", "XSUB"]);
+        assert_eq!(
+            named(|t| t.thread_safe),
+            ["SERVER", "CLIENT", "GATHER", "SCATTER", "CHANNEL"]
+        );
     }
 }

@@ -380,8 +380,6 @@ impl Options {
             MAXMSGSIZE => put_exact(out, &self.maxmsgsize.to_ne_bytes()).map(Some),
             ROUTING_ID => put(out, &self.routing_id).map(Some),
             RECONNECT_STOP => put_int(out, self.reconnect_stop).map(Some),
-            // Not thread-safe in libzmq's sense (one thread at a time).
-            THREAD_SAFE => put_state_int(out, 0).map(Some),
             _ => self.get_security(option, out),
         }
     }

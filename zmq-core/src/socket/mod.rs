@@ -14,7 +14,9 @@ pub(crate) mod pubsub;
 pub(crate) mod rep;
 pub(crate) mod req;
 pub(crate) mod router;
+pub(crate) mod server;
 pub(crate) mod simple;
+pub(crate) mod single_part;
 pub(crate) mod stream;
 #[cfg(test)]
 mod testing;
@@ -28,7 +30,7 @@ use spin::mutex::{SpinMutex, SpinMutexGuard};
 use crate::ctx::{Context, InprocPeer};
 use crate::error::{Error, Result};
 use crate::io_thread::{Handler, IoHandle};
-use crate::mailbox::{Command, Mailbox};
+use crate::mailbox::{Bell, Command, Mailbox};
 use crate::monitor::{self, Monitors};
 use crate::msg::Msg;
 pub use crate::options;
@@ -218,6 +220,9 @@ impl Core {
         }
         self.commands = commands;
         self.reap();
+        if self.kind.thread_safe() {
+            self.mailbox.ring_pollers();
+        }
     }
 
     fn attach(&mut self, mut end: PipeEnd) {
@@ -617,7 +622,13 @@ impl Core {
         match option {
             options::TYPE => return options::put_int(out, self.kind.number()),
             options::RCVMORE => return options::put_state_int(out, i32::from(self.rcvmore)),
+            // A thread-safe socket's calls do not wait on the eventfd, so
+            // it is no signal to poll (libzmq: EINVAL).
+            options::FD if self.kind.thread_safe() => return Err(Error::Invalid),
             options::FD => return options::put_state_int(out, self.mailbox.fd()),
+            options::THREAD_SAFE => {
+                return options::put_state_int(out, i32::from(self.kind.thread_safe()))
+            }
             options::EVENTS => {
                 self.mailbox.settle();
                 self.process_commands()?;
@@ -733,7 +744,10 @@ impl Socket {
     pub fn open(&self, ctx: &Context, kind: i32) -> Result<()> {
         let kind = SocketType::from_raw(kind)?;
         let pattern = kind.pattern();
-        let mailbox = Arc::new(Mailbox::new()?);
+        let mailbox = Arc::new(match kind.thread_safe() {
+            true => Mailbox::shared()?,
+            false => Mailbox::new()?,
+        });
         let mut slot = self.core.lock();
         if slot.is_some() {
             return Err(Error::Invalid);
@@ -785,7 +799,12 @@ impl Socket {
     fn with_core<T>(&self, f: impl FnOnce(&mut Core) -> Result<T>) -> Result<T> {
         let mut slot = self.core.lock();
         let core = slot.as_mut().ok_or(Error::NotSocket)?;
-        f(core)
+        let result = f(core);
+        // A connect or bind may have given a sleeping call a pipe.
+        if let Some(bell) = core.mailbox.bell() {
+            bell.ring();
+        }
+        result
     }
 
     /// Runs `op` until it stops saying EAGAIN, sleeping on the mailbox in
@@ -800,6 +819,8 @@ impl Socket {
         let mut deadline: Option<Option<Instant>> = None;
         loop {
             let core = slot.as_mut().ok_or(Error::NotSocket)?;
+            // A thread-safe socket's sleepers wait for changes after this.
+            let seen = core.mailbox.bell().map(Bell::changes);
             core.process_commands()?;
             let result = op(core);
             core.reap();
@@ -824,7 +845,10 @@ impl Socket {
             };
             let mailbox = core.mailbox.clone();
             drop(slot);
-            let woken = mailbox.wait(remaining);
+            let woken = match (seen, mailbox.bell()) {
+                (Some(seen), Some(bell)) => Ok(bell.wait(seen, remaining)),
+                _ => mailbox.wait(remaining),
+            };
             slot = self.core.lock();
             woken?;
             match slot.as_ref() {
@@ -980,11 +1004,6 @@ impl Socket {
             }
             Ok(())
         })
-    }
-
-    /// ZMQ_FD: readable when `events` may have changed.
-    pub fn fd(&self) -> Result<std::os::fd::RawFd> {
-        self.with_core(|core| Ok(core.mailbox.fd()))
     }
 
     /// The mailbox whose eventfd signals changes (for zmq_poll).
