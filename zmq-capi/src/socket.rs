@@ -282,6 +282,69 @@ unsafe fn on_endpoint(
     })
 }
 
+/// Runs a group operation (join, leave). The group is read up to one byte
+/// past ZMQ_GROUP_MAX_LENGTH, enough for the socket to refuse it.
+///
+/// # Safety
+/// `group` must be NULL or NUL-terminated.
+#[cfg(feature = "draft")]
+unsafe fn on_group(
+    s: *mut c_void,
+    group: *const c_char,
+    op: fn(&Socket, &[u8]) -> Result<()>,
+) -> c_int {
+    call_int(|| {
+        let slot = socket(s)?;
+        if group.is_null() {
+            return Err(Error::Fault);
+        }
+        // SAFETY: a non-null group is NUL-terminated (the contract);
+        // strnlen stops at its NUL or the limit.
+        let len = unsafe { libc::strnlen(group, zmq_core::msg::GROUP_MAX_LENGTH + 1) };
+        // SAFETY: strnlen read these `len` bytes.
+        let bytes = unsafe { std::slice::from_raw_parts(group.cast::<u8>(), len) };
+        op(&slot.value, bytes)
+    })
+}
+
+/// Joins a group (draft API): DISH only, ENOTSUP on other types; EINVAL
+/// for a group already joined or longer than ZMQ_GROUP_MAX_LENGTH.
+#[cfg(feature = "draft")]
+#[no_mangle]
+pub unsafe extern "C" fn zmq_join(s: *mut c_void, group: *const c_char) -> c_int {
+    // SAFETY: group is NULL or a NUL-terminated string (man page).
+    unsafe { on_group(s, group, Socket::join) }
+}
+
+/// Leaves a group (draft API): EINVAL for one not joined.
+#[cfg(feature = "draft")]
+#[no_mangle]
+pub unsafe extern "C" fn zmq_leave(s: *mut c_void, group: *const c_char) -> c_int {
+    // SAFETY: group is NULL or a NUL-terminated string (man page).
+    unsafe { on_group(s, group, Socket::leave) }
+}
+
+/// Connects a PEER and returns the routing id of the connection (draft
+/// API); 0 with errno on failure (ENOTSUP on other types, EFAULT with
+/// ZMQ_IMMEDIATE).
+#[cfg(feature = "draft")]
+#[no_mangle]
+pub unsafe extern "C" fn zmq_connect_peer(s: *mut c_void, addr: *const c_char) -> u32 {
+    call(0, || {
+        let slot = socket(s)?;
+        // SAFETY: addr is NULL or a NUL-terminated endpoint string (man page).
+        slot.value.connect_peer(unsafe { text(addr)? })
+    })
+}
+
+/// Drops the connection a routing id names (draft API; SERVER and PEER,
+/// ENOTSUP elsewhere, EHOSTUNREACH for an unknown routing id).
+#[cfg(feature = "draft")]
+#[no_mangle]
+pub extern "C" fn zmq_disconnect_peer(s: *mut c_void, routing_id: u32) -> c_int {
+    call_int(|| socket(s)?.value.disconnect_peer(routing_id))
+}
+
 #[no_mangle]
 pub unsafe extern "C" fn zmq_bind(s: *mut c_void, addr: *const c_char) -> c_int {
     // SAFETY: addr is NULL or a NUL-terminated endpoint string (man page).

@@ -55,6 +55,10 @@ pub mod flags {
     pub const MORE: u8 = 1;
     /// A ZMTP command rather than a data frame.
     pub const COMMAND: u8 = 2;
+    /// A DISH's request to join its group (between DISH and RADIO only).
+    pub const JOIN: u8 = 4;
+    /// A DISH's request to leave its group.
+    pub const LEAVE: u8 = 8;
 }
 
 /// Upper 24 bits of a live message's tag; the low byte is the body kind.
@@ -477,6 +481,22 @@ impl Msg {
     pub fn group(&self) -> &[u8] {
         let with_nul = self.group_with_nul();
         &with_nul[..with_nul.len() - 1]
+    }
+
+    /// A DISH's JOIN (`flags::JOIN`) or LEAVE (`flags::LEAVE`) of `group`.
+    pub fn membership(flag: u8, group: &[u8]) -> Result<Msg> {
+        let mut msg = Msg::new();
+        msg.set_group(group)?;
+        msg.set_flags(flag);
+        Ok(msg)
+    }
+
+    pub fn is_join(&self) -> bool {
+        self.flags & flags::JOIN != 0
+    }
+
+    pub fn is_leave(&self) -> bool {
+        self.flags & flags::LEAVE != 0
     }
 
     /// Sets the group: EINVAL past `GROUP_MAX_LENGTH` bytes or with a NUL

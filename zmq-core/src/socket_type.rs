@@ -7,7 +7,7 @@
 
 use crate::error::{Error, Result};
 use crate::socket::{
-    dealer, pubsub, rep, req, router, server, simple, single_part, stream, Pattern,
+    dealer, pubsub, radio_dish, rep, req, router, server, simple, single_part, stream, Pattern,
 };
 
 /// Subscriptions on a type's connections.
@@ -18,6 +18,18 @@ pub enum Subscriptions {
     Sends,
     /// PUB and XPUB receive them.
     Receives,
+}
+
+/// Groups on a type's connections (RFC 48).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Groups {
+    None,
+    /// RADIO: each message leaves as a group frame and a body frame; JOIN
+    /// and LEAVE arrive.
+    Sends,
+    /// DISH: JOIN and LEAVE leave; each message arrives as a group frame
+    /// and a body frame.
+    Joins,
 }
 
 /// Which peers get ZMQ_HELLO_MSG.
@@ -38,6 +50,7 @@ pub struct TypeRow {
     /// STREAM and DGRAM, which speak no ZMTP.
     pub peers: &'static [&'static str],
     pub subscriptions: Subscriptions,
+    pub groups: Groups,
     /// Its READY carries an Identity (its routing id), for peers that
     /// route by it.
     pub announces_identity: bool,
@@ -60,6 +73,8 @@ pub struct TypeRow {
     /// calls sleep on a condition variable every change rings, and it has
     /// no ZMQ_FD.
     thread_safe: bool,
+    /// It may bind and connect over udp (RADIO, DISH, DGRAM).
+    takes_udp: bool,
 }
 
 const fn row(number: i32, name: &'static str, peers: &'static [&'static str]) -> TypeRow {
@@ -68,6 +83,7 @@ const fn row(number: i32, name: &'static str, peers: &'static [&'static str]) ->
         name,
         peers,
         subscriptions: Subscriptions::None,
+        groups: Groups::None,
         announces_identity: false,
         pattern: None,
         hello: Hello::None,
@@ -76,6 +92,7 @@ const fn row(number: i32, name: &'static str, peers: &'static [&'static str]) ->
         hears_hiccup: false,
         linger_zero: false,
         thread_safe: false,
+        takes_udp: false,
     }
 }
 
@@ -159,8 +176,20 @@ static TYPES: [TypeRow; 21] = [
         thread_safe: true,
         ..row(13, "CLIENT", &["SERVER"])
     },
-    row(14, "RADIO", &["DISH"]),
-    row(15, "DISH", &["RADIO"]),
+    TypeRow {
+        groups: Groups::Sends,
+        pattern: Some(|| Box::new(radio_dish::Radio::default())),
+        thread_safe: true,
+        takes_udp: true,
+        ..row(14, "RADIO", &["DISH"])
+    },
+    TypeRow {
+        groups: Groups::Joins,
+        pattern: Some(|| Box::new(radio_dish::Dish::default())),
+        thread_safe: true,
+        takes_udp: true,
+        ..row(15, "DISH", &["RADIO"])
+    },
     TypeRow {
         pattern: Some(|| Box::new(single_part::Gather::default())),
         thread_safe: true,
@@ -171,8 +200,15 @@ static TYPES: [TypeRow; 21] = [
         thread_safe: true,
         ..row(17, "SCATTER", &["GATHER"])
     },
-    row(18, "DGRAM", &[]),
-    row(19, "PEER", &["PEER"]),
+    TypeRow {
+        takes_udp: true,
+        ..row(18, "DGRAM", &[])
+    },
+    TypeRow {
+        pattern: Some(|| Box::new(server::Server::peer())),
+        thread_safe: true,
+        ..row(19, "PEER", &["PEER"])
+    },
     TypeRow {
         pattern: Some(|| Box::new(single_part::Channel::default())),
         thread_safe: true,
@@ -262,6 +298,10 @@ impl SocketType {
     pub fn thread_safe(self) -> bool {
         self.row.thread_safe
     }
+
+    pub(crate) fn takes_udp(self) -> bool {
+        self.row.takes_udp
+    }
 }
 
 impl PartialEq for SocketType {
@@ -304,10 +344,10 @@ mod tests {
 
     #[test]
     fn the_types_with_a_pattern_open() {
-        for n in (0..=13).chain([16, 17, 20]) {
+        for n in (0..=17).chain([19, 20]) {
             assert_eq!(SocketType::from_raw(n).map(SocketType::number), Ok(n));
         }
-        for bad in [-1, 14, 15, 18, 19, 21, i32::MAX, i32::MIN] {
+        for bad in [-1, 18, 21, i32::MAX, i32::MIN] {
             assert_eq!(SocketType::from_raw(bad), Err(Error::Invalid));
         }
     }
@@ -382,7 +422,10 @@ mod tests {
         assert_eq!(named(|t| t.linger_zero), ["SUB", "XSUB"]);
         assert_eq!(
             named(|t| t.thread_safe),
-            ["SERVER", "CLIENT", "GATHER", "SCATTER", "CHANNEL"]
+            ["SERVER", "CLIENT", "RADIO", "DISH", "GATHER", "SCATTER", "PEER", "CHANNEL"]
         );
+        assert_eq!(named(|t| t.groups == Groups::Sends), ["RADIO"]);
+        assert_eq!(named(|t| t.groups == Groups::Joins), ["DISH"]);
+        assert_eq!(named(|t| t.takes_udp), ["RADIO", "DISH", "DGRAM"]);
     }
 }

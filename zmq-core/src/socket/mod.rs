@@ -11,6 +11,7 @@
 pub(crate) mod dealer;
 pub mod pipes;
 pub(crate) mod pubsub;
+pub(crate) mod radio_dish;
 pub(crate) mod rep;
 pub(crate) mod req;
 pub(crate) mod router;
@@ -81,6 +82,23 @@ pub trait Pattern: Send {
     fn get_option(&self, _option: i32, _out: &mut [u8]) -> Result<Option<usize>> {
         Ok(None)
     }
+    /// `zmq_join`: only a DISH has groups to join (ENOTSUP elsewhere).
+    fn join(&mut self, _group: &[u8], _pipes: &mut Pipes) -> Result<()> {
+        Err(Error::NotSupported)
+    }
+    /// `zmq_leave`.
+    fn leave(&mut self, _group: &[u8], _pipes: &mut Pipes) -> Result<()> {
+        Err(Error::NotSupported)
+    }
+    /// For `zmq_connect_peer`: the routing id of the pipe attached last;
+    /// `None` for a type that cannot name its connections (all but PEER).
+    fn connected_peer(&self) -> Option<u32> {
+        None
+    }
+    /// `zmq_disconnect_peer` (SERVER and PEER; ENOTSUP elsewhere).
+    fn disconnect_peer(&mut self, _routing_id: u32, _pipes: &mut Pipes) -> Result<()> {
+        Err(Error::NotSupported)
+    }
 }
 
 /// The transports this build provides.
@@ -92,7 +110,7 @@ enum Transport {
 }
 
 /// An endpoint split into transport and address.
-fn parse_endpoint(endpoint: &str) -> Result<(Transport, &str)> {
+fn parse_endpoint(endpoint: &str, kind: SocketType) -> Result<(Transport, &str)> {
     let (transport, address) = endpoint.split_once("://").ok_or(Error::Invalid)?;
     // No transport named, or nothing after it: malformed (libzmq).
     if transport.is_empty() || address.is_empty() {
@@ -102,8 +120,9 @@ fn parse_endpoint(endpoint: &str) -> Result<(Transport, &str)> {
         "inproc" => Ok((Transport::Inproc, address)),
         "tcp" => Ok((Transport::Tcp, address)),
         "ipc" => Ok((Transport::Ipc, address)),
-        // libzmq has udp for the draft RADIO and DISH types only, so every
-        // type here is one it does not fit.
+        // udp is for RADIO, DISH and DGRAM only; this build has no udp yet,
+        // which libzmq would report as for any transport it lacks.
+        "udp" if kind.takes_udp() => Err(Error::ProtocolNotSupported),
         "udp" => Err(Error::IncompatibleProtocol),
         // pgm, epgm, norm, tipc, vmci, ws, wss: not in this build,
         // which libzmq reports the same way.
@@ -283,7 +302,7 @@ impl Core {
     }
 
     fn bind(&mut self, endpoint: &str) -> Result<()> {
-        let (transport, address) = parse_endpoint(endpoint)?;
+        let (transport, address) = parse_endpoint(endpoint, self.kind)?;
         if transport != Transport::Inproc {
             return self.network_bind(transport, address, endpoint);
         }
@@ -443,7 +462,7 @@ impl Core {
     }
 
     fn connect(&mut self, endpoint: &str) -> Result<()> {
-        let (transport, address) = parse_endpoint(endpoint)?;
+        let (transport, address) = parse_endpoint(endpoint, self.kind)?;
         if transport != Transport::Inproc {
             return self.network_connect(transport, address, endpoint);
         }
@@ -520,7 +539,7 @@ impl Core {
     }
 
     fn unbind(&mut self, endpoint: &str) -> Result<()> {
-        let (transport, address) = parse_endpoint(endpoint)?;
+        let (transport, address) = parse_endpoint(endpoint, self.kind)?;
         if transport == Transport::Inproc {
             return self.ctx.unbind_inproc(address, self.id);
         }
@@ -544,7 +563,7 @@ impl Core {
     }
 
     fn disconnect(&mut self, endpoint: &str) -> Result<()> {
-        let (transport, _) = parse_endpoint(endpoint)?;
+        let (transport, _) = parse_endpoint(endpoint, self.kind)?;
         self.disconnected.store(true, Ordering::Relaxed);
         let ids: Vec<PipeId> = self
             .connections
@@ -909,6 +928,51 @@ impl Socket {
         self.with_core(|core| {
             core.process_commands()?;
             core.set_option(option, value)
+        })
+    }
+
+    /// `zmq_join` (DISH).
+    pub fn join(&self, group: &[u8]) -> Result<()> {
+        self.with_core(|core| {
+            core.process_commands()?;
+            let result = core.pattern.join(group, &mut core.pipes);
+            core.reap();
+            result
+        })
+    }
+
+    /// `zmq_leave` (DISH).
+    pub fn leave(&self, group: &[u8]) -> Result<()> {
+        self.with_core(|core| {
+            core.process_commands()?;
+            let result = core.pattern.leave(group, &mut core.pipes);
+            core.reap();
+            result
+        })
+    }
+
+    /// `zmq_connect_peer` (PEER): connects and returns the routing id of
+    /// the new connection, which exists at once (hence EFAULT with
+    /// ZMQ_IMMEDIATE, as libzmq).
+    pub fn connect_peer(&self, endpoint: &str) -> Result<u32> {
+        self.with_core(|core| {
+            core.process_commands()?;
+            core.pattern.connected_peer().ok_or(Error::NotSupported)?;
+            if core.options.int(options::IMMEDIATE) != 0 {
+                return Err(Error::Fault);
+            }
+            core.connect(endpoint)?;
+            core.pattern.connected_peer().ok_or(Error::NotSupported)
+        })
+    }
+
+    /// `zmq_disconnect_peer` (SERVER, PEER).
+    pub fn disconnect_peer(&self, routing_id: u32) -> Result<()> {
+        self.with_core(|core| {
+            core.process_commands()?;
+            let result = core.pattern.disconnect_peer(routing_id, &mut core.pipes);
+            core.reap();
+            result
         })
     }
 

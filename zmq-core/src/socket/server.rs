@@ -1,6 +1,8 @@
-//! SERVER (RFC 41): every peer gets a routing id, a non-zero 32-bit
-//! number; a received message carries its sender's, and a message is sent
-//! to the peer its routing id names. Single-part messages only.
+//! SERVER (RFC 41) and PEER (RFC 51): every peer gets a routing id, a
+//! non-zero 32-bit number; a received message carries its sender's, and a
+//! message is sent to the peer its routing id names. Single-part messages
+//! only. A PEER is a SERVER that also connects: `zmq_connect_peer` returns
+//! the routing id of the connection it made.
 
 use std::collections::HashMap;
 
@@ -20,6 +22,9 @@ pub struct Server {
     /// The next routing id to give; it starts at random so that ids do
     /// not repeat across sockets or runs.
     next_routing_id: u32,
+    /// A PEER: `zmq_connect_peer` may ask for `last_attached`.
+    peer: bool,
+    last_attached: u32,
 }
 
 impl Default for Server {
@@ -29,11 +34,20 @@ impl Default for Server {
             by_routing_id: HashMap::new(),
             routing_ids: IdMap::default(),
             next_routing_id: random_u32(),
+            peer: false,
+            last_attached: 0,
         }
     }
 }
 
 impl Server {
+    pub fn peer() -> Server {
+        Server {
+            peer: true,
+            ..Server::default()
+        }
+    }
+
     /// A routing id no live peer has (0 is never one).
     fn new_routing_id(&mut self) -> u32 {
         loop {
@@ -51,6 +65,7 @@ impl Pattern for Server {
         let routing_id = self.new_routing_id();
         self.by_routing_id.insert(routing_id, id);
         self.routing_ids.insert(id, routing_id);
+        self.last_attached = routing_id;
         self.fq.attach(id);
         true
     }
@@ -108,6 +123,23 @@ impl Pattern for Server {
         if let Some(routing_id) = self.routing_ids.remove(&id) {
             self.by_routing_id.remove(&routing_id);
         }
+    }
+
+    fn connected_peer(&self) -> Option<u32> {
+        self.peer.then_some(self.last_attached)
+    }
+
+    /// The peer goes at once: its routing id is unknown from now on
+    /// (EHOSTUNREACH), and what it still had queued is dropped.
+    fn disconnect_peer(&mut self, routing_id: u32, pipes: &mut Pipes) -> Result<()> {
+        let id = self
+            .by_routing_id
+            .remove(&routing_id)
+            .ok_or(Error::HostUnreachable)?;
+        self.routing_ids.remove(&id);
+        self.fq.terminated(id);
+        pipes.mark_dead(id);
+        Ok(())
     }
 }
 
@@ -192,6 +224,32 @@ mod tests {
             server.send(&mut msg, &mut pipes),
             Err(Error::HostUnreachable)
         );
+    }
+
+    #[test]
+    fn a_peer_names_its_last_connection_and_drops_peers_on_request() {
+        let mut pipes = Pipes::default();
+        let mut server = Server::default();
+        assert_eq!(server.connected_peer(), None);
+        let mut peer = Server::peer();
+        let _a = connect(&mut peer, &mut pipes, b"");
+        let first = peer.connected_peer().unwrap();
+        let _b = connect(&mut peer, &mut pipes, b"");
+        let second = peer.connected_peer().unwrap();
+        assert!(first != 0 && second != 0 && first != second);
+        peer.disconnect_peer(first, &mut pipes).unwrap();
+        assert_eq!(
+            peer.disconnect_peer(first, &mut pipes),
+            Err(Error::HostUnreachable)
+        );
+        reap(&mut peer, &mut pipes);
+        let mut msg = Msg::from_slice(b"x").unwrap();
+        msg.set_routing_id(first);
+        assert_eq!(peer.send(&mut msg, &mut pipes), Err(Error::HostUnreachable));
+        msg.set_routing_id(second);
+        peer.send(&mut msg, &mut pipes).unwrap();
+        assert_eq!(pipes.len(), 1);
+        let _ = server.disconnect_peer(1, &mut pipes);
     }
 
     #[test]

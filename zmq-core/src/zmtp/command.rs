@@ -146,6 +146,10 @@ pub enum Command {
     Subscribe(Vec<u8>),
     /// ZMTP 3.1 unsubscription; the data is the topic.
     Cancel(Vec<u8>),
+    /// A DISH joins a group (RFC 48); the data is the group.
+    Join(Vec<u8>),
+    /// A DISH leaves a group.
+    Leave(Vec<u8>),
     /// Heartbeat: time-to-live in tenths of a second and a context the
     /// PONG echoes.
     Ping {
@@ -170,6 +174,8 @@ impl Command {
             Command::Error { .. } => b"ERROR",
             Command::Subscribe(_) => b"SUBSCRIBE",
             Command::Cancel(_) => b"CANCEL",
+            Command::Join(_) => b"JOIN",
+            Command::Leave(_) => b"LEAVE",
             Command::Ping { .. } => b"PING",
             Command::Pong { .. } => b"PONG",
             Command::Unknown { name, .. } => name,
@@ -203,6 +209,8 @@ impl Command {
             }
             b"SUBSCRIBE" => Command::Subscribe(data.to_vec()),
             b"CANCEL" => Command::Cancel(data.to_vec()),
+            b"JOIN" => Command::Join(data.to_vec()),
+            b"LEAVE" => Command::Leave(data.to_vec()),
             b"PING" => {
                 if data.len() < 2 {
                     return Err(ZmtpError::MalformedCommand);
@@ -247,7 +255,10 @@ impl Command {
                 out.push(len);
                 out.extend_from_slice(reason);
             }
-            Command::Subscribe(topic) | Command::Cancel(topic) => out.extend_from_slice(topic),
+            Command::Subscribe(data)
+            | Command::Cancel(data)
+            | Command::Join(data)
+            | Command::Leave(data) => out.extend_from_slice(data),
             Command::Ping { ttl, context } => {
                 if context.len() > MAX_PING_CONTEXT {
                     return Err(ZmtpError::Unencodable);
@@ -310,6 +321,8 @@ mod tests {
             Command::Subscribe(b"topic".to_vec()),
             Command::Subscribe(vec![]),
             Command::Cancel(b"\x00\x01".to_vec()),
+            Command::Join(b"weather".to_vec()),
+            Command::Leave(vec![b'g'; 255]),
             Command::Ping {
                 ttl: 300,
                 context: b"0123456789abcdef".to_vec(),

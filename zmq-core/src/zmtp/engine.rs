@@ -25,8 +25,8 @@ use super::greeting::{
 use super::mechanism::zap::{ZapReply, ZapRequest};
 use super::mechanism::{self, Failure, Mechanism, Security, Status};
 use super::ZmtpError;
-use crate::msg::{BodyFill, Msg};
-use crate::socket_type::{self, Subscriptions};
+use crate::msg::{flags as msg_flags, BodyFill, Msg, GROUP_MAX_LENGTH};
+use crate::socket_type::{self, Groups, Subscriptions};
 
 /// Bodies at least this large are written from the message itself
 /// instead of being copied into the output buffer.
@@ -253,6 +253,10 @@ pub struct Engine {
     config: EngineConfig,
     /// Whether subscriptions arrive here (PUB, XPUB) or leave (SUB, XSUB).
     subscriptions: Subscriptions,
+    /// Whether messages travel with groups (RADIO, DISH).
+    groups: Groups,
+    /// A DISH's group frame, waiting for its body frame.
+    group_frame: Option<Msg>,
     phase: Phase,
     greeting: GreetingDecoder,
     /// Created when the peer's greeting names our mechanism.
@@ -281,8 +285,9 @@ pub struct Engine {
 impl Engine {
     /// A new engine; its signature is ready to be written at once.
     pub fn new(config: EngineConfig, now: Instant) -> Engine {
-        let subscriptions = socket_type::lookup(config.socket_type)
-            .map_or(Subscriptions::None, |t| t.subscriptions);
+        let row = socket_type::lookup(config.socket_type);
+        let subscriptions = row.map_or(Subscriptions::None, |t| t.subscriptions);
+        let groups = row.map_or(Groups::None, |t| t.groups);
         let greeting = if config.security.refuses_legacy() {
             GreetingDecoder::v3_only()
         } else {
@@ -293,6 +298,8 @@ impl Engine {
             handshake_deadline: config.handshake_ivl.map(|ivl| now + ivl),
             config,
             subscriptions,
+            groups,
+            group_frame: None,
             phase: Phase::Greeting,
             greeting,
             mechanism: None,
@@ -537,8 +544,9 @@ impl Engine {
                 }
                 continue;
             }
-            if self.phase == Phase::Active && !self.boxes {
-                // The common case: a run of whole short data frames.
+            if self.phase == Phase::Active && !self.boxes && self.groups == Groups::None {
+                // The common case: a run of whole short data frames (which
+                // RADIO and DISH look at one by one).
                 let used = self.decoder.decode_short_data(data, out)?;
                 data = &data[used..];
                 if data.is_empty() {
@@ -682,14 +690,35 @@ impl Engine {
                 if msg.is_command() {
                     self.command(&msg, now, out)
                 } else {
-                    out.push_back(msg);
-                    Ok(())
+                    self.deliver(msg, out)
                 }
             }
             Phase::Greeting | Phase::Closing(_) | Phase::Failed => {
                 Err(ZmtpError::UnexpectedCommand.into())
             }
         }
+    }
+
+    /// A data frame for the socket. A DISH's message comes as its group
+    /// frame (MORE, at most ZMQ_GROUP_MAX_LENGTH bytes) and then one body
+    /// frame, and leaves as one message with its group; anything else is a
+    /// protocol error. A RADIO takes no data (a DISH sends none).
+    fn deliver(&mut self, msg: Msg, out: &mut VecDeque<Msg>) -> Result<(), EngineError> {
+        match self.groups {
+            Groups::None => out.push_back(msg),
+            Groups::Sends => {}
+            Groups::Joins => match self.group_frame.take() {
+                None if msg.more() && msg.len() <= GROUP_MAX_LENGTH => self.group_frame = Some(msg),
+                Some(group) if !msg.more() => {
+                    let mut msg = msg;
+                    msg.set_group(group.as_slice())
+                        .map_err(|_| ZmtpError::InvalidGroup)?;
+                    out.push_back(msg);
+                }
+                _ => return Err(ZmtpError::InvalidGroup.into()),
+            },
+        }
+        Ok(())
     }
 
     fn activate(&mut self, peer: PeerInfo, now: Instant) {
@@ -726,6 +755,12 @@ impl Engine {
                 body.extend_from_slice(&topic);
                 out.push_back(Msg::from_slice(&body).map_err(|_| ZmtpError::NoMemory)?);
             }
+            Command::Join(group) if self.groups == Groups::Sends => {
+                out.push_back(membership(msg_flags::JOIN, &group)?);
+            }
+            Command::Leave(group) if self.groups == Groups::Sends => {
+                out.push_back(membership(msg_flags::LEAVE, &group)?);
+            }
             Command::Error { reason } => return Err(EngineError::Refused(reason)),
             Command::Ready(_) => return Err(ZmtpError::UnexpectedCommand.into()),
             // Subscriptions sent to a non-publisher, and commands we do not
@@ -748,6 +783,29 @@ impl Engine {
                 self.out.push_bytes(msg.as_slice());
             }
             return;
+        }
+        match self.groups {
+            Groups::Sends => {
+                // The group frame first, then the body.
+                if let Ok(mut group) = Msg::from_slice(msg.group()) {
+                    group.set_more(true);
+                    self.emit(group);
+                    self.emit(msg);
+                }
+                return;
+            }
+            Groups::Joins if msg.is_join() || msg.is_leave() => {
+                let group = msg.group().to_vec();
+                let command = match msg.is_join() {
+                    true => Command::Join(group),
+                    false => Command::Leave(group),
+                };
+                if let Ok(command) = command.to_msg() {
+                    self.emit(command);
+                }
+                return;
+            }
+            _ => {}
         }
         let at_start = self.out_at_start;
         self.out_at_start = !msg.more();
@@ -886,6 +944,11 @@ impl Engine {
         }
         Ok(())
     }
+}
+
+/// A DISH's JOIN or LEAVE as the RADIO's socket takes it.
+fn membership(flag: u8, group: &[u8]) -> Result<Msg, ZmtpError> {
+    Msg::membership(flag, group).map_err(|_| ZmtpError::InvalidGroup)
 }
 
 /// The SUBSCRIBE or CANCEL command a 0x01/0x00-prefixed message stands
@@ -1028,6 +1091,100 @@ mod tests {
         publisher.input(&wire, now, &mut got).unwrap();
         let bodies: Vec<_> = got.iter().map(|m| m.as_slice().to_vec()).collect();
         assert_eq!(bodies, [b"\x01topic".to_vec(), b"\x00topic".to_vec()]);
+    }
+
+    fn grouped(group: &[u8], body: &[u8]) -> Msg {
+        let mut msg = Msg::from_slice(body).unwrap();
+        msg.set_group(group).unwrap();
+        msg
+    }
+
+    #[test]
+    fn groups_travel_as_a_group_frame_and_joins_as_commands() {
+        const RADIO: i32 = 14;
+        const DISH: i32 = 15;
+        let now = Instant::now();
+        let mut radio = Engine::new(config(RADIO, b""), now);
+        let mut dish = Engine::new(config(DISH, b""), now);
+        shuttle(&mut radio, &mut dish, 100, now).unwrap();
+
+        dish.send(Msg::membership(msg_flags::JOIN, b"news").unwrap());
+        dish.send(Msg::membership(msg_flags::LEAVE, b"news").unwrap());
+        let wire = take_output(&mut dish);
+        assert_eq!(wire, b"\x04\x09\x04JOINnews\x04\x0a\x05LEAVEnews");
+        let mut got = VecDeque::new();
+        radio.input(&wire, now, &mut got).unwrap();
+        let seen: Vec<_> = got
+            .iter()
+            .map(|m| (m.group().to_vec(), m.is_join(), m.is_leave()))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (b"news".to_vec(), true, false),
+                (b"news".to_vec(), false, true)
+            ]
+        );
+
+        radio.send(grouped(b"news", b"hello"));
+        radio.send(grouped(b"", b"no group"));
+        let wire = take_output(&mut radio);
+        assert_eq!(&wire[..8], b"\x01\x04news\x00\x05");
+        let mut got = VecDeque::new();
+        dish.input(&wire, now, &mut got).unwrap();
+        let seen: Vec<_> = got
+            .iter()
+            .map(|m| (m.group().to_vec(), m.as_slice().to_vec(), m.more()))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (b"news".to_vec(), b"hello".to_vec(), false),
+                (vec![], b"no group".to_vec(), false)
+            ]
+        );
+        // A DISH's data frames are nothing to a RADIO.
+        let mut got = VecDeque::new();
+        radio.input(b"\x00\x03abc", now, &mut got).unwrap();
+        assert!(got.is_empty());
+    }
+
+    #[test]
+    fn a_malformed_group_frame_is_a_protocol_error() {
+        const RADIO: i32 = 14;
+        const DISH: i32 = 15;
+        let long = [b'g'; 256];
+        let mut too_long = vec![0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00];
+        too_long.extend_from_slice(&long);
+        let cases: [&[u8]; 4] = [
+            // A group frame without MORE.
+            b"\x00\x04news",
+            // A body frame with MORE after the group.
+            b"\x01\x04news\x01\x01x",
+            // A group with a NUL inside.
+            b"\x01\x02a\x00\x00\x01x",
+            &too_long,
+        ];
+        for case in cases {
+            let now = Instant::now();
+            let mut radio = Engine::new(config(RADIO, b""), now);
+            let mut dish = Engine::new(config(DISH, b""), now);
+            shuttle(&mut radio, &mut dish, 100, now).unwrap();
+            let mut got = VecDeque::new();
+            let result = dish.input(case, now, &mut got);
+            assert!(result.is_err(), "{case:?}");
+            assert!(got.is_empty());
+        }
+        // A JOIN with a group over the limit.
+        let now = Instant::now();
+        let mut radio = Engine::new(config(RADIO, b""), now);
+        let mut dish = Engine::new(config(DISH, b""), now);
+        shuttle(&mut radio, &mut dish, 100, now).unwrap();
+        let mut join = vec![0x06, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x05];
+        join.extend_from_slice(b"\x04JOIN");
+        join.extend_from_slice(&long);
+        let mut got = VecDeque::new();
+        assert!(radio.input(&join, now, &mut got).is_err());
     }
 
     /// A 3.0 peer: our greeting staged, its READY, subscriptions as data.

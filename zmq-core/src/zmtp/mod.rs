@@ -82,6 +82,10 @@ pub enum ZmtpError {
     MalformedError,
     /// A property list that does not parse (READY, or a mechanism's).
     InvalidMetadata,
+    /// A RADIO's message whose group frame is missing, over-long, or not
+    /// followed by exactly one body frame; or a JOIN or LEAVE with such a
+    /// group.
+    InvalidGroup,
     /// Our own data cannot be encoded (a name over 255 bytes, a PING
     /// context over 16 bytes...): a caller's mistake, never the peer's.
     Unencodable,
@@ -96,7 +100,8 @@ impl ZmtpError {
             ZmtpError::BadGreeting
             | ZmtpError::BadAsServer(_)
             | ZmtpError::ReservedFlags(_)
-            | ZmtpError::InvalidFrame => Some(UNSPECIFIED),
+            | ZmtpError::InvalidFrame
+            | ZmtpError::InvalidGroup => Some(UNSPECIFIED),
             ZmtpError::UnknownMechanism(_) => Some(MECHANISM_MISMATCH),
             ZmtpError::UnexpectedCommand => Some(UNEXPECTED_COMMAND),
             ZmtpError::MalformedCommand => Some(MALFORMED_COMMAND_UNSPECIFIED),
