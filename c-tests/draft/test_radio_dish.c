@@ -5,10 +5,14 @@
  * RADIO comes back on the same tcp port, and misuse is refused: an
  * over-long or repeated join (EINVAL), a leave of a group not joined
  * (EINVAL), zmq_join on another type (ENOTSUP), sending on a DISH or
- * receiving on a RADIO (ENOTSUP), ZMQ_SNDMORE (EINVAL), udp (not in this
- * build: EPROTONOSUPPORT). */
+ * receiving on a RADIO (ENOTSUP), ZMQ_SNDMORE (EINVAL), udp the wrong
+ * way round (ENOCOMPATPROTO). Over udp, the same groups, and datagrams
+ * truncated or announcing a group longer than themselves are dropped. */
 #include "testnet.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 static void *ctx;
@@ -164,6 +168,76 @@ static void joins_survive_reconnects (void)
     zmq_close (radio);
 }
 
+/* udp: the DISH binds, the RADIO connects; joins stay local. */
+static void groups_over_udp (void)
+{
+    char endpoint[256], body[64], group[ZMQ_GROUP_MAX_LENGTH + 1];
+    size_t size = sizeof endpoint;
+    void *radio = zmq_socket (ctx, ZMQ_RADIO);
+    void *dish = zmq_socket (ctx, ZMQ_DISH);
+    CHECK_EQ_INT (zmq_bind (dish, "udp://127.0.0.1:*"), 0);
+    CHECK_EQ_INT (zmq_getsockopt (dish, ZMQ_LAST_ENDPOINT, endpoint, &size), 0);
+    CHECK (strncmp (endpoint, "udp://127.0.0.1:", 16) == 0 && endpoint_port (endpoint) > 0);
+    CHECK_EQ_INT (zmq_join (dish, "news"), 0);
+    CHECK_EQ_INT (zmq_join (dish, longest), 0);
+    CHECK_EQ_INT (zmq_connect (radio, endpoint), 0);
+    CHECK_EQ_INT (until_received (radio, dish, "news", "probe"), 0);
+    CHECK_EQ_INT (send_group (radio, "sport", "s1"), 0);
+    CHECK_EQ_INT (send_group (radio, longest, "l1"), 0);
+    CHECK_EQ_INT (send_group (radio, "news", "n1"), 0);
+    CHECK (recv_group (dish, body, sizeof body, group, sizeof group) >= 0);
+    CHECK_STR (body, "l1");
+    CHECK_STR (group, longest);
+    CHECK (recv_group (dish, body, sizeof body, group, sizeof group) >= 0);
+    CHECK_STR (body, "n1");
+
+    /* Hostile datagrams: nothing comes of them, and the DISH goes on. */
+    int fd = socket (AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in to = {.sin_family = AF_INET};
+    to.sin_port = htons ((unsigned short) endpoint_port (endpoint));
+    to.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    const char *bad[] = {"", "\x05news", "\xffshort", "\x02a"};
+    const size_t bad_len[] = {0, 5, 6, 2};
+    for (int i = 0; i < 4; i++)
+        sendto (fd, bad[i], bad_len[i], 0, (struct sockaddr *) &to, sizeof to);
+    sendto (fd, "\x04newsraw", 11, 0, (struct sockaddr *) &to, sizeof to);
+    close (fd);
+    CHECK (recv_group (dish, body, sizeof body, group, sizeof group) >= 0);
+    CHECK_STR (body, "raw");
+    CHECK_STR (group, "news");
+
+    CHECK_EQ_INT (zmq_disconnect (radio, endpoint), 0);
+    CHECK_EQ_INT (zmq_unbind (dish, endpoint), 0);
+    CHECK_ERRNO (zmq_unbind (dish, endpoint) == -1, ENOENT);
+    set_int (radio, ZMQ_LINGER, 0);
+    zmq_close (dish);
+    zmq_close (radio);
+}
+
+/* Multicast on the loopback interface: the DISH joins the group there,
+ * the RADIO sends to it there. */
+static void groups_over_multicast (void)
+{
+    char endpoint[256], target[300], body[64], group[ZMQ_GROUP_MAX_LENGTH + 1];
+    size_t size = sizeof endpoint;
+    void *radio = zmq_socket (ctx, ZMQ_RADIO);
+    void *dish = zmq_socket (ctx, ZMQ_DISH);
+    CHECK_EQ_INT (zmq_bind (dish, "udp://lo;239.77.77.77:*"), 0);
+    CHECK_EQ_INT (zmq_getsockopt (dish, ZMQ_LAST_ENDPOINT, endpoint, &size), 0);
+    CHECK (strncmp (endpoint, "udp://239.77.77.77:", 19) == 0);
+    snprintf (target, sizeof target, "udp://lo;%s", endpoint + 6);
+    CHECK_EQ_INT (zmq_join (dish, "m"), 0);
+    CHECK_EQ_INT (zmq_connect (radio, target), 0);
+    CHECK_EQ_INT (until_received (radio, dish, "m", "probe"), 0);
+    CHECK_EQ_INT (send_group (radio, "other", "o1"), 0);
+    CHECK_EQ_INT (send_group (radio, "m", "m1"), 0);
+    CHECK (recv_group (dish, body, sizeof body, group, sizeof group) >= 0);
+    CHECK_STR (body, "m1");
+    set_int (radio, ZMQ_LINGER, 0);
+    zmq_close (dish);
+    zmq_close (radio);
+}
+
 static void misuse (void)
 {
     char too_long[ZMQ_GROUP_MAX_LENGTH + 2];
@@ -189,8 +263,13 @@ static void misuse (void)
     /* A RADIO with nobody joined takes the message and drops it. */
     CHECK_EQ_INT (send_group (radio, "nobody", "x"), 0);
     CHECK_EQ_INT (get_int (radio, ZMQ_EVENTS), ZMQ_POLLOUT);
-    CHECK_ERRNO (zmq_bind (radio, "udp://127.0.0.1:5555") == -1, EPROTONOSUPPORT);
+    /* udp: a DISH binds, a RADIO connects, nothing else takes it. */
+    CHECK_ERRNO (zmq_bind (radio, "udp://127.0.0.1:5555") == -1, ENOCOMPATPROTO);
+    CHECK_ERRNO (zmq_connect (dish, "udp://127.0.0.1:5555") == -1, ENOCOMPATPROTO);
     CHECK_ERRNO (zmq_bind (pub, "udp://127.0.0.1:5555") == -1, ENOCOMPATPROTO);
+    CHECK_ERRNO (zmq_connect (radio, "udp://127.0.0.1") == -1, EINVAL);
+    CHECK_ERRNO (zmq_connect (radio, "udp://127.0.0.1:0") == -1, EINVAL);
+    CHECK_ERRNO (zmq_bind (dish, "udp://no-such-interface:5555") == -1, ENODEV);
     zmq_close (pub);
     zmq_close (dish);
     zmq_close (radio);
@@ -206,6 +285,8 @@ int main (void)
     groups_on ("tcp");
     groups_on ("ipc");
     joins_survive_reconnects ();
+    groups_over_udp ();
+    groups_over_multicast ();
     misuse ();
     CHECK_EQ_INT (zmq_ctx_term (ctx), 0);
     return test_result ("test_radio_dish");

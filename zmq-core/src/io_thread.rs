@@ -29,6 +29,7 @@ use crate::mailbox::{Command, Mailbox};
 use crate::pipe::PipeId;
 use crate::transport::listener::Listener;
 use crate::transport::session::Session;
+use crate::transport::udp::UdpHandler;
 
 const WAKER: Token = Token(0);
 const MAILBOX: Token = Token(1);
@@ -203,6 +204,8 @@ impl IoThread {
 /// A listener or a session.
 pub enum Handler {
     Listener(Listener),
+    /// A udp endpoint of a RADIO or DISH.
+    Udp(UdpHandler),
     /// Shared with the application thread that may write through it
     /// (see `Session::write_through`).
     Session(Arc<Mutex<Session>>),
@@ -352,7 +355,11 @@ impl Reactor {
                 self.close_handler(session);
             }
         }
-        !listeners.is_empty()
+        let udp = self.udp_endpoints(socket_id, endpoint, true);
+        for &token in &udp {
+            self.close_handler(token);
+        }
+        !listeners.is_empty() || !udp.is_empty()
     }
 
     /// The host name lookup session `token` asked for is done.
@@ -380,7 +387,25 @@ impl Reactor {
         for &token in &sessions {
             self.close_handler(token);
         }
-        !sessions.is_empty()
+        let udp = self.udp_endpoints(socket_id, endpoint, false);
+        for &token in &udp {
+            self.close_handler(token);
+        }
+        !sessions.is_empty() || !udp.is_empty()
+    }
+
+    /// The udp endpoints of socket `socket_id` named `endpoint`, bound or
+    /// connected.
+    fn udp_endpoints(&self, socket_id: u64, endpoint: &str, bound: bool) -> Vec<Token> {
+        self.handlers
+            .iter()
+            .filter_map(|(&t, h)| match h {
+                Handler::Udp(u) if u.socket_id() == socket_id && u.matches(endpoint, bound) => {
+                    Some(t)
+                }
+                _ => None,
+            })
+            .collect()
     }
 
     /// Socket `socket_id` closed: its listeners go, its sessions deliver
@@ -388,9 +413,11 @@ impl Reactor {
     pub fn socket_closed(&mut self, socket_id: u64, linger_ms: i64) {
         let now = Instant::now();
         let mut listeners = Vec::new();
+        let mut udp = Vec::new();
         for (&token, handler) in self.handlers.iter_mut() {
             match handler {
                 Handler::Listener(l) if l.socket_id() == socket_id => listeners.push(token),
+                Handler::Udp(u) if u.socket_id() == socket_id => udp.push(token),
                 Handler::Session(s) => {
                     let mut s = s.lock();
                     if s.socket_id() == socket_id {
@@ -404,6 +431,12 @@ impl Reactor {
         for token in listeners {
             self.close_handler(token);
         }
+        for token in udp {
+            self.deadlines.remove(token);
+            if let Some(Handler::Udp(mut u)) = self.handlers.remove(&token) {
+                u.linger(&mut self.cx);
+            }
+        }
     }
 
     fn close_handler(&mut self, token: Token) {
@@ -412,6 +445,7 @@ impl Reactor {
             match handler {
                 Handler::Listener(mut l) => l.close(&mut self.cx),
                 Handler::Session(s) => s.lock().close(&mut self.cx),
+                Handler::Udp(mut u) => u.close(&mut self.cx),
             }
         }
     }
@@ -423,6 +457,7 @@ impl Reactor {
         match handler {
             Handler::Listener(l) => l.ready(&mut self.cx),
             Handler::Session(s) => s.lock().ready(&mut self.cx, event),
+            Handler::Udp(u) => u.ready(&mut self.cx, token),
         }
         self.settle(token);
     }
@@ -441,6 +476,7 @@ impl Reactor {
                 self.deadlines.update(token, l.deadline());
                 l.is_done()
             }
+            Some(Handler::Udp(u)) => u.is_done(),
             None => false,
         };
         if finished {
@@ -469,9 +505,13 @@ impl Reactor {
             let Some(&token) = self.cx.pipes.get(&pipe) else {
                 continue;
             };
-            if let Some(Handler::Session(s)) = self.handlers.get_mut(&token) {
-                s.lock().pipe_event(kind);
-                self.cx.again.push(token);
+            match self.handlers.get_mut(&token) {
+                Some(Handler::Session(s)) => {
+                    s.lock().pipe_event(kind);
+                    self.cx.again.push(token);
+                }
+                Some(Handler::Udp(_)) => self.cx.again.push(token),
+                _ => {}
             }
         }
         self.commands = commands;
@@ -484,7 +524,7 @@ impl Reactor {
             match self.handlers.get_mut(&token) {
                 Some(Handler::Session(s)) => s.lock().timer(&mut self.cx, now),
                 Some(Handler::Listener(l)) => l.timer(&mut self.cx),
-                None => {}
+                Some(Handler::Udp(_)) | None => {}
             }
             self.settle(token);
         }

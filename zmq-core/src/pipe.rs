@@ -120,6 +120,9 @@ pub struct PipeEnd {
     pub(crate) peer_closed: bool,
     /// Messages written here go through the peer's drain when it has one.
     write_through: bool,
+    /// The peer takes every group (a RADIO's udp endpoint, which cannot
+    /// join).
+    all_groups: bool,
 }
 
 /// High-water mark and conflation of one direction.
@@ -173,6 +176,7 @@ pub fn pair(a_to_b: Flow, b_to_a: Flow) -> (PipeEnd, PipeEnd) {
             peer_alias: None,
             peer_closed: false,
             write_through: false,
+            all_groups: false,
         }
     };
     (end(0, a_out, a_in), end(1, b_out, b_in))
@@ -185,6 +189,14 @@ impl PipeEnd {
 
     fn peer(&self) -> usize {
         1 - self.side
+    }
+
+    pub fn set_all_groups(&mut self) {
+        self.all_groups = true;
+    }
+
+    pub fn takes_all_groups(&self) -> bool {
+        self.all_groups
     }
 
     /// Records the mailbox of the socket that owns this end, which

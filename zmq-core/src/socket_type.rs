@@ -302,6 +302,10 @@ impl SocketType {
     pub(crate) fn takes_udp(self) -> bool {
         self.row.takes_udp
     }
+
+    pub(crate) fn groups(self) -> Groups {
+        self.row.groups
+    }
 }
 
 impl PartialEq for SocketType {

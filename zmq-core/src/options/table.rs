@@ -321,7 +321,7 @@ pub const TABLE: &[Spec] = &[
     own(METADATA, "METADATA", Type::String, "none")
         .write_only()
         .draft(),
-    // Read by the udp transport only, which a stable build has not got.
+    // Read by the udp transport (a RADIO sending to a multicast group).
     switch(MULTICAST_LOOP, "MULTICAST_LOOP", true).every_build(),
     // Every type reads it back (libzmq); ROUTER and REP take it.
     int(ROUTER_NOTIFY, "ROUTER_NOTIFY", 0, 3, 0)

@@ -36,9 +36,11 @@ use crate::monitor::{self, Monitors};
 use crate::msg::Msg;
 pub use crate::options;
 use crate::pipe::{self, Flow, PipeEnd, PipeId};
+use crate::socket_type::Groups;
 pub use crate::socket_type::SocketType;
 use crate::transport::listener::{ListenSocket, Listener};
 use crate::transport::session::{Session, Target};
+use crate::transport::udp::UdpHandler;
 use crate::transport::{self, address, Notices, SessionConfig};
 use options::Options;
 pub use pipes::{FairQueue, LoadBalancer, Pipes};
@@ -107,6 +109,7 @@ enum Transport {
     Inproc,
     Tcp,
     Ipc,
+    Udp,
 }
 
 /// An endpoint split into transport and address.
@@ -120,9 +123,8 @@ fn parse_endpoint(endpoint: &str, kind: SocketType) -> Result<(Transport, &str)>
         "inproc" => Ok((Transport::Inproc, address)),
         "tcp" => Ok((Transport::Tcp, address)),
         "ipc" => Ok((Transport::Ipc, address)),
-        // udp is for RADIO, DISH and DGRAM only; this build has no udp yet,
-        // which libzmq would report as for any transport it lacks.
-        "udp" if kind.takes_udp() => Err(Error::ProtocolNotSupported),
+        // udp is for RADIO, DISH and DGRAM only.
+        "udp" if kind.takes_udp() => Ok((Transport::Udp, address)),
         "udp" => Err(Error::IncompatibleProtocol),
         // pgm, epgm, norm, tipc, vmci, ws, wss: not in this build,
         // which libzmq reports the same way.
@@ -303,6 +305,9 @@ impl Core {
 
     fn bind(&mut self, endpoint: &str) -> Result<()> {
         let (transport, address) = parse_endpoint(endpoint, self.kind)?;
+        if transport == Transport::Udp {
+            return self.udp(address, endpoint, true);
+        }
         if transport != Transport::Inproc {
             return self.network_bind(transport, address, endpoint);
         }
@@ -463,6 +468,9 @@ impl Core {
 
     fn connect(&mut self, endpoint: &str) -> Result<()> {
         let (transport, address) = parse_endpoint(endpoint, self.kind)?;
+        if transport == Transport::Udp {
+            return self.udp(address, endpoint, false);
+        }
         if transport != Transport::Inproc {
             return self.network_connect(transport, address, endpoint);
         }
@@ -535,6 +543,74 @@ impl Core {
             io,
         });
         self.last_endpoint = endpoint.to_owned();
+        Ok(())
+    }
+
+    /// A udp endpoint: a DISH binds one (a port on an interface, or a
+    /// multicast group), a RADIO connects one; anything else is
+    /// ENOCOMPATPROTO, as in libzmq. The socket is made here, so address
+    /// errors come back at once; its handler runs on an I/O thread.
+    fn udp(&mut self, address: &str, endpoint: &str, bind: bool) -> Result<()> {
+        let wanted = match bind {
+            true => Groups::Joins,
+            false => Groups::Sends,
+        };
+        if self.kind.groups() != wanted {
+            return Err(Error::IncompatibleProtocol);
+        }
+        let o = &self.options;
+        let ipv6 = o.int(options::IPV6) != 0;
+        let target = match bind {
+            true => transport::udp::UdpTarget::for_bind(address, ipv6)?,
+            false => transport::udp::UdpTarget::for_connect(address, ipv6)?,
+        };
+        let hops = u32::try_from(o.int(options::MULTICAST_HOPS)).unwrap_or(1);
+        let socket = target.open(bind, hops, o.int(options::MULTICAST_LOOP) != 0)?;
+        // A DISH's real port (it may have asked for `*`), on its address
+        // or multicast group.
+        let local = socket.local_addr().map_err(Error::from)?;
+        let resolved = match (bind, target.addr.ip().is_multicast()) {
+            (true, false) => format!("udp://{local}"),
+            (true, true) => format!(
+                "udp://{}",
+                std::net::SocketAddr::new(target.addr.ip(), local.port())
+            ),
+            (false, _) => format!("udp://{}", target.addr),
+        };
+        let io = self.ctx.io_thread(self.options.affinity)?;
+        let flow = o.flow();
+        let to_pipe = |hwm: i32| Flow {
+            hwm: hwm.max(0) as u64,
+            conflate: flow.conflate,
+        };
+        let (mut mine, theirs) = pipe::pair(to_pipe(flow.sndhwm), to_pipe(flow.rcvhwm));
+        if !bind {
+            mine.set_all_groups();
+            self.connections.push((endpoint.to_owned(), mine.id()));
+        }
+        theirs.set_ends("", &resolved);
+        self.attach(mine);
+        let (socket_id, given, name) = (self.id, endpoint.to_owned(), resolved.clone());
+        let to = (!bind).then_some(target.addr);
+        io.call(move |reactor| {
+            let (token, handler) =
+                UdpHandler::new(&mut reactor.cx, socket_id, socket, theirs, to, given, name)?;
+            reactor.add(token, Handler::Udp(handler));
+            Ok::<(), std::io::Error>(())
+        })?
+        .map_err(Error::from)?;
+        match bind {
+            true => self.binds.push(NetworkBind {
+                given: endpoint.to_owned(),
+                resolved: resolved.clone(),
+                io,
+            }),
+            false => self.connects.push(NetworkConnect {
+                endpoint: endpoint.to_owned(),
+                io,
+            }),
+        }
+        self.last_endpoint = resolved;
         Ok(())
     }
 

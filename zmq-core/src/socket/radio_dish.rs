@@ -16,6 +16,8 @@ use crate::pipe::{PipeId, Read};
 #[derive(Default)]
 pub struct Radio {
     members: HashMap<Vec<u8>, Vec<PipeId>>,
+    /// Pipes that take every message (udp endpoints).
+    everyone: Vec<PipeId>,
 }
 
 impl Radio {
@@ -42,6 +44,9 @@ impl Radio {
 
 impl Pattern for Radio {
     fn attach(&mut self, id: PipeId, pipes: &mut Pipes) -> bool {
+        if pipes.get(id).is_some_and(|p| p.takes_all_groups()) {
+            self.everyone.push(id);
+        }
         self.read_memberships(id, pipes);
         true
     }
@@ -51,13 +56,12 @@ impl Pattern for Radio {
             return Err(Error::Invalid);
         }
         let msg = std::mem::take(msg);
-        let Some(members) = self.members.get(msg.group()) else {
-            return Ok(());
-        };
-        // Copies share a large body; the last member gets the message itself.
+        let members = self.members.get(msg.group()).map_or(&[][..], Vec::as_slice);
+        let targets = members.len() + self.everyone.len();
+        // Copies share a large body; the last target gets the message itself.
         let mut msg = Some(msg);
-        for (i, &id) in members.iter().enumerate() {
-            let copy = match i + 1 == members.len() {
+        for (i, &id) in members.iter().chain(&self.everyone).enumerate() {
+            let copy = match i + 1 == targets {
                 true => msg.take(),
                 false => msg.as_ref().map(Msg::try_clone),
             };
@@ -88,6 +92,7 @@ impl Pattern for Radio {
     fn write_activated(&mut self, _id: PipeId, _pipes: &mut Pipes) {}
 
     fn terminated(&mut self, id: PipeId, _pipes: &mut Pipes) {
+        self.everyone.retain(|&p| p != id);
         self.members.retain(|_, members| {
             members.retain(|&p| p != id);
             !members.is_empty()

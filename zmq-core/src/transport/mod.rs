@@ -6,6 +6,7 @@ pub mod filter;
 pub mod listener;
 pub mod session;
 pub mod socks;
+pub mod udp;
 
 use std::io;
 use std::net::SocketAddr;
