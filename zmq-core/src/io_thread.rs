@@ -204,8 +204,8 @@ impl IoThread {
 /// A listener or a session.
 pub enum Handler {
     Listener(Listener),
-    /// A udp endpoint of a RADIO or DISH.
-    Udp(UdpHandler),
+    /// A udp endpoint of a RADIO, DISH or DGRAM.
+    Udp(Box<UdpHandler>),
     /// Shared with the application thread that may write through it
     /// (see `Session::write_through`).
     Session(Arc<Mutex<Session>>),

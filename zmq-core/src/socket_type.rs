@@ -7,7 +7,8 @@
 
 use crate::error::{Error, Result};
 use crate::socket::{
-    dealer, pubsub, radio_dish, rep, req, router, server, simple, single_part, stream, Pattern,
+    dealer, dgram, pubsub, radio_dish, rep, req, router, server, simple, single_part, stream,
+    Pattern,
 };
 
 /// Subscriptions on a type's connections.
@@ -30,6 +31,16 @@ pub enum Groups {
     /// DISH: JOIN and LEAVE leave; each message arrives as a group frame
     /// and a body frame.
     Joins,
+}
+
+/// Where udp fits a type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Udp {
+    Never,
+    /// Beside the other transports (RADIO, DISH).
+    Also,
+    /// The only transport (DGRAM).
+    Only,
 }
 
 /// Which peers get ZMQ_HELLO_MSG.
@@ -73,8 +84,7 @@ pub struct TypeRow {
     /// calls sleep on a condition variable every change rings, and it has
     /// no ZMQ_FD.
     thread_safe: bool,
-    /// It may bind and connect over udp (RADIO, DISH, DGRAM).
-    takes_udp: bool,
+    udp: Udp,
 }
 
 const fn row(number: i32, name: &'static str, peers: &'static [&'static str]) -> TypeRow {
@@ -92,7 +102,7 @@ const fn row(number: i32, name: &'static str, peers: &'static [&'static str]) ->
         hears_hiccup: false,
         linger_zero: false,
         thread_safe: false,
-        takes_udp: false,
+        udp: Udp::Never,
     }
 }
 
@@ -180,14 +190,14 @@ static TYPES: [TypeRow; 21] = [
         groups: Groups::Sends,
         pattern: Some(|| Box::new(radio_dish::Radio::default())),
         thread_safe: true,
-        takes_udp: true,
+        udp: Udp::Also,
         ..row(14, "RADIO", &["DISH"])
     },
     TypeRow {
         groups: Groups::Joins,
         pattern: Some(|| Box::new(radio_dish::Dish::default())),
         thread_safe: true,
-        takes_udp: true,
+        udp: Udp::Also,
         ..row(15, "DISH", &["RADIO"])
     },
     TypeRow {
@@ -201,7 +211,8 @@ static TYPES: [TypeRow; 21] = [
         ..row(17, "SCATTER", &["GATHER"])
     },
     TypeRow {
-        takes_udp: true,
+        pattern: Some(|| Box::new(dgram::Dgram::default())),
+        udp: Udp::Only,
         ..row(18, "DGRAM", &[])
     },
     TypeRow {
@@ -299,8 +310,8 @@ impl SocketType {
         self.row.thread_safe
     }
 
-    pub(crate) fn takes_udp(self) -> bool {
-        self.row.takes_udp
+    pub(crate) fn udp(self) -> Udp {
+        self.row.udp
     }
 
     pub(crate) fn groups(self) -> Groups {
@@ -348,10 +359,10 @@ mod tests {
 
     #[test]
     fn the_types_with_a_pattern_open() {
-        for n in (0..=17).chain([19, 20]) {
+        for n in 0..=20 {
             assert_eq!(SocketType::from_raw(n).map(SocketType::number), Ok(n));
         }
-        for bad in [-1, 18, 21, i32::MAX, i32::MIN] {
+        for bad in [-1, 21, i32::MAX, i32::MIN] {
             assert_eq!(SocketType::from_raw(bad), Err(Error::Invalid));
         }
     }
@@ -430,6 +441,7 @@ mod tests {
         );
         assert_eq!(named(|t| t.groups == Groups::Sends), ["RADIO"]);
         assert_eq!(named(|t| t.groups == Groups::Joins), ["DISH"]);
-        assert_eq!(named(|t| t.takes_udp), ["RADIO", "DISH", "DGRAM"]);
+        assert_eq!(named(|t| t.udp == Udp::Also), ["RADIO", "DISH"]);
+        assert_eq!(named(|t| t.udp == Udp::Only), ["DGRAM"]);
     }
 }

@@ -9,6 +9,7 @@
 //! blocking call releases the lock while it sleeps.
 
 pub(crate) mod dealer;
+pub(crate) mod dgram;
 pub mod pipes;
 pub(crate) mod pubsub;
 pub(crate) mod radio_dish;
@@ -36,11 +37,11 @@ use crate::monitor::{self, Monitors};
 use crate::msg::Msg;
 pub use crate::options;
 use crate::pipe::{self, Flow, PipeEnd, PipeId};
-use crate::socket_type::Groups;
 pub use crate::socket_type::SocketType;
+use crate::socket_type::{Groups, Udp};
 use crate::transport::listener::{ListenSocket, Listener};
 use crate::transport::session::{Session, Target};
-use crate::transport::udp::UdpHandler;
+use crate::transport::udp::{UdpHandler, UdpMode};
 use crate::transport::{self, address, Notices, SessionConfig};
 use options::Options;
 pub use pipes::{FairQueue, LoadBalancer, Pipes};
@@ -120,11 +121,12 @@ fn parse_endpoint(endpoint: &str, kind: SocketType) -> Result<(Transport, &str)>
         return Err(Error::Invalid);
     }
     match transport {
+        // udp is for RADIO, DISH and DGRAM only, and DGRAM has nothing else.
+        "inproc" | "tcp" | "ipc" if kind.udp() == Udp::Only => Err(Error::IncompatibleProtocol),
         "inproc" => Ok((Transport::Inproc, address)),
         "tcp" => Ok((Transport::Tcp, address)),
         "ipc" => Ok((Transport::Ipc, address)),
-        // udp is for RADIO, DISH and DGRAM only.
-        "udp" if kind.takes_udp() => Ok((Transport::Udp, address)),
+        "udp" if kind.udp() != Udp::Never => Ok((Transport::Udp, address)),
         "udp" => Err(Error::IncompatibleProtocol),
         // pgm, epgm, norm, tipc, vmci, ws, wss: not in this build,
         // which libzmq reports the same way.
@@ -547,15 +549,16 @@ impl Core {
     }
 
     /// A udp endpoint: a DISH binds one (a port on an interface, or a
-    /// multicast group), a RADIO connects one; anything else is
-    /// ENOCOMPATPROTO, as in libzmq. The socket is made here, so address
-    /// errors come back at once; its handler runs on an I/O thread.
+    /// multicast group), a RADIO connects one, a DGRAM either; anything
+    /// else is ENOCOMPATPROTO, as in libzmq. The socket is made here, so
+    /// address errors come back at once; its handler runs on an I/O thread.
     fn udp(&mut self, address: &str, endpoint: &str, bind: bool) -> Result<()> {
-        let wanted = match bind {
-            true => Groups::Joins,
-            false => Groups::Sends,
+        let groups = self.kind.groups();
+        let fits = match bind {
+            true => groups != Groups::Sends,
+            false => groups != Groups::Joins,
         };
-        if self.kind.groups() != wanted {
+        if !fits {
             return Err(Error::IncompatibleProtocol);
         }
         let o = &self.options;
@@ -584,18 +587,31 @@ impl Core {
             conflate: flow.conflate,
         };
         let (mut mine, theirs) = pipe::pair(to_pipe(flow.sndhwm), to_pipe(flow.rcvhwm));
-        if !bind {
+        let mode = match groups {
+            Groups::Sends => UdpMode::Radio { to: target.addr },
+            Groups::Joins => UdpMode::Dish,
+            Groups::None => UdpMode::Dgram { bound: bind },
+        };
+        if groups == Groups::Sends {
             mine.set_all_groups();
+        }
+        if !bind {
             self.connections.push((endpoint.to_owned(), mine.id()));
         }
         theirs.set_ends("", &resolved);
         self.attach(mine);
         let (socket_id, given, name) = (self.id, endpoint.to_owned(), resolved.clone());
-        let to = (!bind).then_some(target.addr);
         io.call(move |reactor| {
-            let (token, handler) =
-                UdpHandler::new(&mut reactor.cx, socket_id, socket, theirs, to, given, name)?;
-            reactor.add(token, Handler::Udp(handler));
+            let (token, handler) = UdpHandler::new(
+                &mut reactor.cx,
+                socket_id,
+                socket,
+                theirs,
+                mode,
+                given,
+                name,
+            )?;
+            reactor.add(token, Handler::Udp(Box::new(handler)));
             Ok::<(), std::io::Error>(())
         })?
         .map_err(Error::from)?;

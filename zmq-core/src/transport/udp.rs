@@ -1,9 +1,11 @@
-//! udp for RADIO and DISH: one message per datagram, as the group's
-//! length (one byte), the group, then the body. A RADIO connects (to a
-//! unicast or multicast address) and sends every message it has, whatever
-//! its group; a DISH binds (an interface, or a multicast group it then
-//! joins) and its socket keeps the groups it joined. Datagrams are never
-//! queued past a full pipe or socket buffer: udp may lose them anyway.
+//! udp for RADIO, DISH and DGRAM. For RADIO and DISH each message is one
+//! datagram: the group's length (one byte), the group, then the body. A
+//! RADIO connects (to a unicast or multicast address) and sends every
+//! message it has, whatever its group; a DISH binds (an interface, or a
+//! multicast group it then joins) and its socket keeps the groups it
+//! joined. A DGRAM binds or connects and moves raw datagrams, each as an
+//! address frame and a body frame. Datagrams are never queued past a full
+//! pipe or socket buffer: udp may lose them anyway.
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs, UdpSocket};
@@ -204,16 +206,16 @@ impl UdpTarget {
     }
 }
 
-/// What the handler does with its socket.
-enum Role {
-    /// RADIO: each message from the pipe to `to`; a datagram the socket
-    /// would not take yet waits in `pending`.
-    Sends {
-        to: SocketAddr,
-        pending: Option<Vec<u8>>,
-    },
-    /// DISH: each datagram into the pipe.
-    Receives,
+/// What a udp endpoint does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UdpMode {
+    /// RADIO: every message to `to`, as a datagram with its group.
+    Radio { to: SocketAddr },
+    /// DISH: every datagram in, as a message with its group.
+    Dish,
+    /// DGRAM: raw datagrams both ways, each as an address frame
+    /// (`ip:port`) and a body frame; bound or connected.
+    Dgram { bound: bool },
 }
 
 /// One udp endpoint of a socket, on an I/O thread.
@@ -224,7 +226,12 @@ pub struct UdpHandler {
     resolved: String,
     socket: mio::net::UdpSocket,
     pipe: Option<PipeEnd>,
-    role: Role,
+    mode: UdpMode,
+    /// A datagram the socket would not take yet, and where it goes.
+    pending: Option<(SocketAddr, Vec<u8>)>,
+    /// DGRAM: the address frame read, waiting for its body (`None`
+    /// inside: an address that does not parse, whose body is dropped).
+    address: Option<Option<SocketAddr>>,
     buf: Vec<u8>,
     done: bool,
 }
@@ -235,23 +242,20 @@ impl UdpHandler {
         socket_id: u64,
         socket: UdpSocket,
         pipe: PipeEnd,
-        to: Option<SocketAddr>,
+        mode: UdpMode,
         given: String,
         resolved: String,
     ) -> io::Result<(Token, UdpHandler)> {
         let token = cx.new_token();
         let mut socket = mio::net::UdpSocket::from_std(socket);
-        let interest = match to {
-            Some(_) => Interest::WRITABLE,
-            None => Interest::READABLE,
+        let interest = match mode {
+            UdpMode::Radio { .. } => Interest::WRITABLE,
+            UdpMode::Dish => Interest::READABLE,
+            UdpMode::Dgram { .. } => Interest::READABLE | Interest::WRITABLE,
         };
         cx.registry().register(&mut socket, token, interest)?;
         pipe.attach(cx.mailbox.clone());
         cx.own_pipe(pipe.id(), token);
-        let role = match to {
-            Some(to) => Role::Sends { to, pending: None },
-            None => Role::Receives,
-        };
         Ok((
             token,
             UdpHandler {
@@ -260,7 +264,9 @@ impl UdpHandler {
                 resolved,
                 socket,
                 pipe: Some(pipe),
-                role,
+                mode,
+                pending: None,
+                address: None,
                 buf: Vec::new(),
                 done: false,
             },
@@ -272,10 +278,14 @@ impl UdpHandler {
     }
 
     /// Whether it is the endpoint `endpoint` names (as given or resolved),
-    /// bound (DISH) or connected (RADIO).
+    /// bound or connected.
     pub fn matches(&self, endpoint: &str, bound: bool) -> bool {
-        let receives = matches!(self.role, Role::Receives);
-        receives == bound && (self.given == endpoint || self.resolved == endpoint)
+        let is_bound = match self.mode {
+            UdpMode::Radio { .. } => false,
+            UdpMode::Dish => true,
+            UdpMode::Dgram { bound } => bound,
+        };
+        is_bound == bound && (self.given == endpoint || self.resolved == endpoint)
     }
 
     pub fn is_done(&self) -> bool {
@@ -284,76 +294,99 @@ impl UdpHandler {
 
     /// Moves what it can; asks to run again if it stopped for fairness.
     pub fn ready(&mut self, cx: &mut Cx, token: Token) {
-        let more = match self.role {
-            Role::Sends { .. } => self.send(),
-            Role::Receives => self.receive(),
-        };
+        let mut more = self.send();
+        if !matches!(self.mode, UdpMode::Radio { .. }) {
+            more |= self.receive();
+        }
         if more {
             cx.run_again(token);
         }
     }
 
-    /// RADIO: datagrams out until the pipe is empty or the socket full.
+    /// Datagrams out until the pipe is empty or the socket full. A DISH's
+    /// pipe carries only its joins, which are nothing to the network.
     fn send(&mut self) -> bool {
-        let Role::Sends { to, pending } = &mut self.role else {
-            return false;
-        };
-        let Some(pipe) = self.pipe.as_mut() else {
-            return false;
-        };
         for _ in 0..TURN {
-            if let Some(datagram) = pending.take() {
-                match self.socket.send_to(&datagram, *to) {
+            if let Some((to, datagram)) = self.pending.take() {
+                match self.socket.send_to(&datagram, to) {
                     Ok(_) => {}
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                        *pending = Some(datagram);
+                        self.pending = Some((to, datagram));
                         return false;
                     }
                     // Unreachable networks, refusals: the datagram is lost,
                     // as udp may lose any.
                     Err(_) => {}
                 }
+                self.buf = datagram;
             }
-            match pipe.read() {
-                Read::Msg(msg) => {
-                    let mut datagram = std::mem::take(&mut self.buf);
-                    encode(&msg, &mut datagram);
-                    *pending = Some(datagram);
-                }
+            let Some(pipe) = self.pipe.as_mut() else {
+                return false;
+            };
+            let msg = match pipe.read() {
+                Read::Msg(msg) => msg,
                 Read::Empty => return false,
                 Read::Closed => {
                     self.done = true;
                     return false;
                 }
+            };
+            match self.mode {
+                UdpMode::Radio { to } => {
+                    let mut datagram = std::mem::take(&mut self.buf);
+                    encode(&msg, &mut datagram);
+                    self.pending = Some((to, datagram));
+                }
+                UdpMode::Dish => {}
+                UdpMode::Dgram { .. } => match self.address.take() {
+                    None => {
+                        let text = std::str::from_utf8(msg.as_slice()).ok();
+                        self.address = Some(text.and_then(|t| t.parse().ok()));
+                    }
+                    Some(Some(to)) => {
+                        let mut datagram = std::mem::take(&mut self.buf);
+                        datagram.clear();
+                        datagram.extend_from_slice(msg.as_slice());
+                        self.pending = Some((to, datagram));
+                    }
+                    Some(None) => {}
+                },
             }
         }
         true
     }
 
-    /// DISH: what the socket sent is nothing to the network (its joins
-    /// are its own); datagrams in until none waits.
+    /// Datagrams in until none waits.
     fn receive(&mut self) -> bool {
-        let Some(pipe) = self.pipe.as_mut() else {
-            return false;
-        };
-        loop {
-            match pipe.read() {
-                Read::Msg(_) => {}
-                Read::Empty => break,
-                Read::Closed => {
-                    self.done = true;
-                    return false;
-                }
-            }
-        }
         self.buf.resize(MAX_DATAGRAM, 0);
         for _ in 0..TURN {
+            let Some(pipe) = self.pipe.as_mut() else {
+                return false;
+            };
             match self.socket.recv_from(&mut self.buf) {
-                Ok((n, _)) => {
-                    if let Some(msg) = decode(&self.buf[..n]) {
-                        // A full pipe drops the message, as a full
-                        // network buffer would have.
-                        let _ = pipe.write(msg);
+                Ok((n, from)) => {
+                    let datagram = &self.buf[..n];
+                    // A full pipe drops the datagram, as a full network
+                    // buffer would have.
+                    match self.mode {
+                        UdpMode::Dish => {
+                            if let Some(msg) = decode(datagram) {
+                                let _ = pipe.write(msg);
+                            }
+                        }
+                        UdpMode::Dgram { .. } => {
+                            if pipe.check_write().is_ok() {
+                                let address = Msg::from_slice(from.to_string().as_bytes());
+                                if let (Ok(mut address), Ok(body)) =
+                                    (address, Msg::from_slice(datagram))
+                                {
+                                    address.set_more(true);
+                                    let _ = pipe.write(address);
+                                    let _ = pipe.write(body);
+                                }
+                            }
+                        }
+                        UdpMode::Radio { .. } => {}
                     }
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return false,
@@ -365,12 +398,10 @@ impl UdpHandler {
         true
     }
 
-    /// The socket closed: a RADIO sends what its pipe holds now, then the
+    /// The socket closed: what its pipe holds now goes out, then the
     /// endpoint goes.
     pub fn linger(&mut self, cx: &mut Cx) {
-        if matches!(self.role, Role::Sends { .. }) {
-            while self.send() {}
-        }
+        while self.send() {}
         self.close(cx);
     }
 
