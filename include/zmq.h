@@ -601,6 +601,18 @@ zmq_poller_add_fd (void *poller, zmq_fd_t fd, void *user_data, short events);
 ZMQ_EXPORT int zmq_poller_modify_fd (void *poller, zmq_fd_t fd, short events);
 ZMQ_EXPORT int zmq_poller_remove_fd (void *poller, zmq_fd_t fd);
 
+/* zmq_poll with a signal mask for the wait, as ppoll(2). sigset_t is
+ * POSIX: a strict ISO C build sees it once it defines _POSIX_C_SOURCE. */
+#if !defined _WIN32
+#include <signal.h>
+#if defined _POSIX_C_SOURCE || defined _XOPEN_SOURCE
+ZMQ_EXPORT int zmq_ppoll (zmq_pollitem_t *items_,
+                          int nitems_,
+                          long timeout_,
+                          const sigset_t *sigmask_);
+#endif
+#endif
+
 ZMQ_EXPORT int zmq_socket_get_peer_state (void *socket,
                                           const void *routing_id,
                                           size_t routing_id_size);

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use libc::{c_char, c_int, c_long, c_void, iovec, size_t};
 use zmq_core::ctx::Context;
-use zmq_core::poll::{poll, PollItem};
+use zmq_core::poll::{poll, poll_with, PollItem};
 use zmq_core::proxy::proxy;
 use zmq_core::socket::{Socket, SNDMORE};
 use zmq_core::{Error, Msg, Result};
@@ -656,6 +656,73 @@ pub unsafe extern "C" fn zmq_poll(
     nitems: c_int,
     timeout: c_long,
 ) -> c_int {
+    // SAFETY: forwarded from the caller.
+    unsafe { poll_items(items, nitems, timeout, None) }
+}
+
+/// zmq_poll with a signal mask for the wait (draft API): as ppoll(2), the
+/// mask is in force only while the call sleeps, so a signal it lets in
+/// interrupts the wait (EINTR) and no other part of the program. NULL:
+/// zmq_poll.
+#[cfg(feature = "draft")]
+#[no_mangle]
+pub unsafe extern "C" fn zmq_ppoll(
+    items: *mut zmq_pollitem_t,
+    nitems: c_int,
+    timeout: c_long,
+    sigmask: *const libc::sigset_t,
+) -> c_int {
+    // SAFETY: a non-null mask is the caller's sigset_t (man page); it is
+    // copied before the call goes on.
+    let mask = unsafe { sigmask.as_ref() }.copied();
+    // SAFETY: forwarded from the caller.
+    unsafe { poll_items(items, nitems, timeout, mask) }
+}
+
+/// Sleeps in ppoll(2) with `mask` on what `zmq_poll` watches.
+fn sleep_masked(
+    fds: &mut [zmq_core::poll::PollFd<'_>],
+    wait: Option<Duration>,
+    mask: &libc::sigset_t,
+) -> Result<()> {
+    let timeout = wait.map(|d| libc::timespec {
+        tv_sec: d.as_secs().min(libc::time_t::MAX as u64) as libc::time_t,
+        tv_nsec: d.subsec_nanos().into(),
+    });
+    let timeout = timeout
+        .as_ref()
+        .map_or(ptr::null(), |t| t as *const libc::timespec);
+    // SAFETY: rustix's PollFd is `struct pollfd` (repr(C) or transparent
+    // over libc's, as its documentation says), so the slice is `len`
+    // pollfds; the timeout and mask are live for the call.
+    let rc = unsafe {
+        libc::ppoll(
+            fds.as_mut_ptr().cast::<libc::pollfd>(),
+            fds.len() as libc::nfds_t,
+            timeout,
+            mask,
+        )
+    };
+    if rc < 0 {
+        return Err(Error::from_errno(
+            std::io::Error::last_os_error()
+                .raw_os_error()
+                .unwrap_or(libc::EINVAL),
+        ));
+    }
+    Ok(())
+}
+
+/// zmq_poll and zmq_ppoll.
+///
+/// # Safety
+/// `items` must be NULL or `nitems` zmq_pollitem_t.
+unsafe fn poll_items(
+    items: *mut zmq_pollitem_t,
+    nitems: c_int,
+    timeout: c_long,
+    mask: Option<libc::sigset_t>,
+) -> c_int {
     call(-1, || {
         let count = usize::try_from(nitems).map_err(|_| Error::Invalid)?;
         // SAFETY: the caller passes `nitems` items.
@@ -680,7 +747,12 @@ pub unsafe extern "C" fn zmq_poll(
             });
         }
         let timeout = u64::try_from(timeout).ok().map(Duration::from_millis);
-        let ready = poll(&mut polled, timeout)?;
+        let ready = match &mask {
+            None => poll(&mut polled, timeout)?,
+            Some(mask) => poll_with(&mut polled, timeout, &mut |fds, wait| {
+                sleep_masked(fds, wait, mask)
+            })?,
+        };
         for (item, p) in items.iter_mut().zip(&polled) {
             item.revents = p.revents;
         }

@@ -9,7 +9,8 @@ use std::os::fd::BorrowedFd;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rustix::event::{PollFd, PollFlags, Timespec};
+pub use rustix::event::PollFd;
+use rustix::event::{PollFlags, Timespec};
 
 use crate::error::{Error, Result};
 use crate::mailbox::Mailbox;
@@ -63,10 +64,28 @@ fn timespec(d: Duration) -> Timespec {
     }
 }
 
+/// How a poll sleeps on its descriptors until one is ready or the time
+/// (`None`: no limit) passes: poll(2), or the caller's own (`zmq_ppoll`
+/// sleeps in ppoll(2) with its signal mask).
+pub type Sleep<'s> = &'s mut dyn FnMut(&mut [PollFd<'_>], Option<Duration>) -> Result<()>;
+
 /// Waits until an item is ready or `timeout` passes (`None`: forever);
 /// returns how many items are ready. EINTR if a signal arrives; ETERM if a
 /// socket's context stops.
 pub fn poll(items: &mut [PollItem<'_>], timeout: Option<Duration>) -> Result<usize> {
+    poll_with(items, timeout, &mut |fds, wait| {
+        rustix::event::poll(fds, wait.map(timespec).as_ref())
+            .map(|_| ())
+            .map_err(|e| Error::from_errno(e.raw_os_error()))
+    })
+}
+
+/// As [`poll`], sleeping with `sleep`.
+pub fn poll_with(
+    items: &mut [PollItem<'_>],
+    timeout: Option<Duration>,
+    sleep: Sleep<'_>,
+) -> Result<usize> {
     let deadline = timeout.map(|t| Instant::now() + t);
     let mailboxes = items
         .iter()
@@ -88,8 +107,7 @@ pub fn poll(items: &mut [PollItem<'_>], timeout: Option<Duration>) -> Result<usi
     let mut wait = Some(Duration::ZERO);
     loop {
         if !fds.is_empty() || wait != Some(Duration::ZERO) {
-            rustix::event::poll(&mut fds, wait.map(timespec).as_ref())
-                .map_err(|e| Error::from_errno(e.raw_os_error()))?;
+            sleep(&mut fds, wait)?;
         }
         let mut ready = 0;
         for (item, index) in items.iter_mut().zip(&watched) {
