@@ -1,10 +1,14 @@
 /* The draft zmq_poller API through zmq.h: registrations of sockets and
  * descriptors (counted, checked, modified, removed), waits that report
  * each ready registration with its user data, timeouts, the errors libzmq
- * documents for each call, and a poller of many sockets. Built with
+ * documents for each call, a poller of a thousand sockets, the poller's
+ * own descriptor while it holds a thread-safe socket, and a socket closed
+ * by another thread during a wait. Built with
  * ZMQ_BUILD_DRAFT_API against the draft build of the library. */
 #include "testnet.h"
 
+#include <poll.h>
+#include <pthread.h>
 #include <unistd.h>
 
 static void *ctx;
@@ -125,7 +129,7 @@ static void waits (void)
 
 static void many_sockets (void)
 {
-    enum { N = 500 };
+    enum { N = 1000 };
     static void *pairs[N][2];
     void *poller = zmq_poller_new ();
     char endpoint[64];
@@ -163,13 +167,79 @@ static void many_sockets (void)
     }
 }
 
+/* A thread-safe socket gives the poller a descriptor of its own, readable
+ * once that socket may be ready. */
+static void thread_safe_sockets (void)
+{
+    char endpoint[64];
+    void *poller = zmq_poller_new ();
+    void *server = zmq_socket (ctx, ZMQ_SERVER);
+    void *client = zmq_socket (ctx, ZMQ_CLIENT);
+    void *pair = zmq_socket (ctx, ZMQ_PAIR);
+    CHECK_EQ_INT (bind_inproc (server, endpoint, sizeof endpoint), 0);
+    CHECK_EQ_INT (zmq_connect (client, endpoint), 0);
+    zmq_fd_t fd = -1;
+    CHECK_EQ_INT (zmq_poller_add (poller, pair, NULL, ZMQ_POLLIN), 0);
+    CHECK_ERRNO (zmq_poller_fd (poller, &fd), EINVAL);
+    CHECK_EQ_INT (zmq_poller_add (poller, server, server, ZMQ_POLLIN), 0);
+    CHECK_EQ_INT (zmq_poller_fd (poller, &fd), 0);
+    CHECK (fd >= 0);
+    CHECK_ERRNO (zmq_poller_fd (poller, NULL), EFAULT);
+
+    zmq_poller_event_t event;
+    CHECK_ERRNO (zmq_poller_wait (poller, &event, 0), EAGAIN);
+    CHECK_EQ_INT (zmq_send (client, "hi", 2, 0), 2);
+    struct pollfd pfd = {fd, POLLIN, 0};
+    CHECK_EQ_INT (poll (&pfd, 1, 5000), 1);
+    CHECK_EQ_INT (zmq_poller_wait (poller, &event, 1000), 0);
+    CHECK (event.socket == server && event.user_data == server);
+    CHECK_EQ_INT (event.events, ZMQ_POLLIN);
+    char buf[4];
+    CHECK_EQ_INT (zmq_recv (server, buf, sizeof buf, 0), 2);
+
+    CHECK_EQ_INT (zmq_poller_remove (poller, server), 0);
+    CHECK_ERRNO (zmq_poller_fd (poller, &fd), EINVAL);
+    CHECK_EQ_INT (zmq_poller_destroy (&poller), 0);
+    zmq_close (pair);
+    zmq_close (client);
+    zmq_close (server);
+}
+
+/* A socket closed by another thread while the poller waits on it: the
+ * wait ends with an error, never a crash or a hang. */
+static void *close_later (void *socket)
+{
+    usleep (100 * 1000);
+    zmq_close (socket);
+    return NULL;
+}
+
+static void closed_while_waiting (void)
+{
+    void *poller = zmq_poller_new ();
+    void *s = zmq_socket (ctx, ZMQ_PULL);
+    CHECK_EQ_INT (zmq_poller_add (poller, s, NULL, ZMQ_POLLIN), 0);
+    pthread_t t;
+    pthread_create (&t, NULL, close_later, s);
+    zmq_poller_event_t event;
+    long long start = now_usec ();
+    CHECK_ERRNO (zmq_poller_wait (poller, &event, 10000), ENOTSOCK);
+    CHECK (now_usec () - start < 9000000);
+    pthread_join (t, NULL);
+    CHECK_EQ_INT (zmq_poller_destroy (&poller), 0);
+}
+
 int main (void)
 {
     ctx = zmq_ctx_new ();
     REQUIRE (ctx);
+    /* Two sockets for each of many_sockets' thousand registrations. */
+    CHECK_EQ_INT (zmq_ctx_set (ctx, ZMQ_MAX_SOCKETS, 4096), 0);
     registrations ();
     waits ();
     many_sockets ();
+    thread_safe_sockets ();
+    closed_while_waiting ();
     CHECK_EQ_INT (zmq_ctx_term (ctx), 0);
     return test_result ("test_poller");
 }

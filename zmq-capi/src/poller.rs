@@ -183,9 +183,16 @@ pub unsafe extern "C" fn zmq_poller_wait(
     0
 }
 
-/// The poller's descriptor exists only while it holds a thread-safe socket,
-/// and this library has none yet: EINVAL for every live poller.
+/// The poller's descriptor: it exists only while the poller holds a
+/// thread-safe socket (EINVAL otherwise), and is readable when one of
+/// them may be ready.
 #[no_mangle]
-pub extern "C" fn zmq_poller_fd(poller: *mut c_void, _fd: *mut c_int) -> c_int {
-    call_int(|| with_poller(poller, |_| Err(Error::Invalid)))
+pub unsafe extern "C" fn zmq_poller_fd(poller: *mut c_void, fd: *mut c_int) -> c_int {
+    call_int(|| {
+        let value = with_poller(poller, |p| p.fd())?;
+        // SAFETY: a non-null `fd` is the caller's int.
+        let out = unsafe { fd.as_mut() }.ok_or(Error::Fault)?;
+        *out = value;
+        Ok(())
+    })
 }

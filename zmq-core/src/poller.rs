@@ -1,9 +1,13 @@
 //! zmq_poller: sockets and descriptors registered once, then waited on
 //! many times, level-triggered, on zmq_poll's machinery. A poller belongs
-//! to one thread, as in libzmq.
+//! to one thread, as in libzmq. While it holds a thread-safe socket it
+//! has a descriptor of its own (`zmq_poller_fd`): an epoll set of those
+//! sockets' mailboxes, readable when one of them may have news.
 
-use std::os::fd::{AsRawFd, BorrowedFd};
+use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::time::Duration;
+
+use rustix::event::epoll;
 
 use crate::error::{Error, Result};
 use crate::poll::{poll, PollItem, POLLPRI};
@@ -61,13 +65,27 @@ pub struct Event<'a, T> {
 
 pub struct Poller<'a, T> {
     entries: Vec<Entry<'a, T>>,
+    /// The epoll set of the thread-safe sockets' mailboxes, made with the
+    /// first one, and how many are registered now.
+    signal: Option<OwnedFd>,
+    thread_safe: usize,
 }
 
 impl<T> Default for Poller<'_, T> {
     fn default() -> Self {
         Poller {
             entries: Vec::new(),
+            signal: None,
+            thread_safe: 0,
         }
+    }
+}
+
+/// Whether `watched` is a thread-safe socket.
+fn is_thread_safe(watched: &Watched<'_>) -> bool {
+    match watched {
+        Watched::Socket(s) => s.socket_type().is_ok_and(|t| t.thread_safe()),
+        Watched::Fd(_) => false,
     }
 }
 
@@ -90,6 +108,22 @@ impl<'a, T: Copy> Poller<'a, T> {
         if self.position(&watched).is_some() {
             return Err(Error::Invalid);
         }
+        if let (true, Watched::Socket(socket)) = (is_thread_safe(&watched), watched) {
+            let mailbox = socket.mailbox()?;
+            let signal = match self.signal.take() {
+                Some(signal) => signal,
+                None => epoll::create(epoll::CreateFlags::CLOEXEC).map_err(io_error)?,
+            };
+            let added = epoll::add(
+                &signal,
+                mailbox.as_fd(),
+                epoll::EventData::new_u64(0),
+                epoll::EventFlags::IN,
+            );
+            self.signal = Some(signal);
+            added.map_err(io_error)?;
+            self.thread_safe += 1;
+        }
         self.entries.push(Entry {
             watched,
             data,
@@ -109,8 +143,23 @@ impl<'a, T: Copy> Poller<'a, T> {
     /// Unregisters `watched`; EINVAL if it is not registered.
     pub fn remove(&mut self, watched: Watched<'_>) -> Result<()> {
         let i = self.position(&watched).ok_or(Error::Invalid)?;
-        self.entries.remove(i);
+        let entry = self.entries.remove(i);
+        if let (true, Watched::Socket(socket)) = (is_thread_safe(&entry.watched), entry.watched) {
+            self.thread_safe -= 1;
+            if let (Some(signal), Ok(mailbox)) = (&self.signal, socket.mailbox()) {
+                let _ = epoll::delete(signal, mailbox.as_fd());
+            }
+        }
         Ok(())
+    }
+
+    /// The poller's descriptor, readable when a thread-safe socket it holds
+    /// may be ready (then `wait` tells); EINVAL while it holds none.
+    pub fn fd(&self) -> Result<RawFd> {
+        match &self.signal {
+            Some(signal) if self.thread_safe > 0 => Ok(signal.as_raw_fd()),
+            _ => Err(Error::Invalid),
+        }
     }
 
     /// Waits until a registration with events is ready, or `timeout` passes
@@ -158,6 +207,10 @@ impl<'a, T: Copy> Poller<'a, T> {
             })
             .collect())
     }
+}
+
+fn io_error(e: rustix::io::Errno) -> Error {
+    Error::from_errno(e.raw_os_error())
 }
 
 #[cfg(test)]
