@@ -11,6 +11,9 @@
 #   make lib-draft            the library with the draft API, in build/draft/lib
 #   make test-asan            the C tests under AddressSanitizer, UBSan, LSan
 #   make test-loom            the loom models of the queue, the pipe and the mailbox
+#   make interop-draft LIBZMQ_DRAFT=dir
+#                             the draft socket types against a libzmq built with
+#                             the draft API (dir holds its include/ and lib/)
 #   make soak                 the load tests at full size for SOAK_MINUTES (10), with
 #                             their figures (scripts/soak.sh); not part of make test
 #   make fuzz-smoke           every fuzz target for FUZZ_SECONDS (30) each
@@ -35,7 +38,7 @@ CC          ?= cc
 BUILD       := build
 CARGO_OUT   := target/release
 
-.PHONY: all lib lib-draft fuzz-smoke test-asan test-loom soak run deps test test-rust test-symbols test-reference test-c test-perf lint bench install clean
+.PHONY: all lib lib-draft fuzz-smoke test-asan test-loom interop-draft soak run deps test test-rust test-symbols test-reference test-c test-perf lint bench install clean
 
 all: lib
 
@@ -82,6 +85,9 @@ test-rust:
 
 test-loom:
 	bash scripts/test.sh loom
+
+interop-draft: lib-draft
+	LIBZMQ_DRAFT=$(LIBZMQ_DRAFT) bash c-tests/interop/draft_interop.sh
 
 test-symbols: lib
 	bash scripts/test.sh symbols
