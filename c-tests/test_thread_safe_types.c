@@ -18,24 +18,6 @@ enum { THREADS = 8 };
 
 static void *ctx;
 
-/* Binds `s` on `transport` and stores where to connect in `endpoint`. */
-static int bind_on (void *s, const char *transport, char *endpoint, size_t size)
-{
-    static int counter;
-    char where[256];
-    counter++;
-    if (strcmp (transport, "inproc") == 0)
-        snprintf (where, sizeof where, "inproc://thread-safe-%d", counter);
-    else if (strcmp (transport, "tcp") == 0)
-        snprintf (where, sizeof where, "tcp://127.0.0.1:*");
-    else
-        snprintf (where, sizeof where, "ipc:///tmp/zmq-test-ts-%d-%d.ipc", (int) getpid (),
-                  counter);
-    if (zmq_bind (s, where) != 0)
-        return -1;
-    return zmq_getsockopt (s, ZMQ_LAST_ENDPOINT, endpoint, &size);
-}
-
 static void properties (void)
 {
     const int types[] = {T_SERVER, T_CLIENT, T_GATHER, T_SCATTER, T_CHANNEL};
@@ -78,7 +60,7 @@ static void pairs_on (const char *transport)
         set_int (connected, ZMQ_RCVTIMEO, 5000);
         set_int (bound, ZMQ_LINGER, 0);
         set_int (connected, ZMQ_LINGER, 0);
-        CHECK_EQ_INT (bind_on (bound, transport, endpoint, sizeof endpoint), 0);
+        CHECK_EQ_INT (bind_transport (bound, transport, endpoint, sizeof endpoint), 0);
         CHECK_EQ_INT (zmq_connect (connected, endpoint), 0);
         /* ZMQ_SNDMORE: refused, and what was refused is never sent. */
         CHECK_ERRNO (zmq_send (connected, "part", 4, ZMQ_SNDMORE) == -1, EINVAL);
@@ -156,7 +138,7 @@ static void many_threads (int send_type, int recv_type, const char *transport)
     set_int (sending, ZMQ_SNDTIMEO, 20000);
     set_int (sending, ZMQ_SNDHWM, 50); /* senders block now and then */
     set_int (receiving, ZMQ_RCVHWM, 50);
-    CHECK_EQ_INT (bind_on (receiving, transport, endpoint, sizeof endpoint), 0);
+    CHECK_EQ_INT (bind_transport (receiving, transport, endpoint, sizeof endpoint), 0);
     CHECK_EQ_INT (zmq_connect (sending, endpoint), 0);
     per_thread = scaled (2000);
     seen = calloc ((size_t) (THREADS * per_thread), 1);

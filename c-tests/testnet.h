@@ -34,6 +34,26 @@ static inline int endpoint_port (const char *endpoint)
     return colon ? atoi (colon + 1) : -1;
 }
 
+/* Binds `s` on a fresh endpoint of `transport` ("inproc", "tcp" on
+ * 127.0.0.1 with a port the system picks, or "ipc" under /tmp) and stores
+ * where to connect (its ZMQ_LAST_ENDPOINT) in `endpoint`. */
+static inline int bind_transport (void *s, const char *transport, char *endpoint, size_t size)
+{
+    static int counter;
+    char where[256];
+    counter++;
+    if (strcmp (transport, "inproc") == 0)
+        snprintf (where, sizeof where, "inproc://bound-%d", counter);
+    else if (strcmp (transport, "tcp") == 0)
+        snprintf (where, sizeof where, "tcp://127.0.0.1:*");
+    else
+        snprintf (where, sizeof where, "ipc:///tmp/zmq-test-%d-bound-%d.ipc", (int) getpid (),
+                  counter);
+    if (zmq_bind (s, where) != 0)
+        return -1;
+    return zmq_getsockopt (s, ZMQ_LAST_ENDPOINT, endpoint, &size);
+}
+
 /* The port a socket is bound to (its ZMQ_LAST_ENDPOINT). */
 static inline int bound_port (void *s)
 {

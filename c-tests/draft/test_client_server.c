@@ -14,23 +14,6 @@ enum { THREADS = 8 };
 
 static void *ctx;
 
-static int bind_on (void *s, const char *transport, char *endpoint, size_t size)
-{
-    static int counter;
-    char where[256];
-    counter++;
-    if (strcmp (transport, "inproc") == 0)
-        snprintf (where, sizeof where, "inproc://client-server-%d", counter);
-    else if (strcmp (transport, "tcp") == 0)
-        snprintf (where, sizeof where, "tcp://127.0.0.1:*");
-    else
-        snprintf (where, sizeof where, "ipc:///tmp/zmq-test-cs-%d-%d.ipc", (int) getpid (),
-                  counter);
-    if (zmq_bind (s, where) != 0)
-        return -1;
-    return zmq_getsockopt (s, ZMQ_LAST_ENDPOINT, endpoint, &size);
-}
-
 /* Receives one message on a SERVER: its body in `buf`, its routing id. */
 static uint32_t recv_from (void *server, char *buf, size_t size)
 {
@@ -71,7 +54,7 @@ static void answers_on (const char *transport)
     set_int (server, ZMQ_RCVTIMEO, 5000);
     set_int (a, ZMQ_RCVTIMEO, 5000);
     set_int (b, ZMQ_RCVTIMEO, 5000);
-    CHECK_EQ_INT (bind_on (server, transport, endpoint, sizeof endpoint), 0);
+    CHECK_EQ_INT (bind_transport (server, transport, endpoint, sizeof endpoint), 0);
     CHECK_EQ_INT (zmq_connect (a, endpoint), 0);
     CHECK_EQ_INT (zmq_connect (b, endpoint), 0);
 
@@ -172,7 +155,7 @@ static void many_threads (const char *transport)
     client = zmq_socket (ctx, ZMQ_CLIENT);
     set_int (server, ZMQ_RCVTIMEO, 20000);
     set_int (client, ZMQ_RCVTIMEO, 20000);
-    CHECK_EQ_INT (bind_on (server, transport, endpoint, sizeof endpoint), 0);
+    CHECK_EQ_INT (bind_transport (server, transport, endpoint, sizeof endpoint), 0);
     CHECK_EQ_INT (zmq_connect (client, endpoint), 0);
     rounds = scaled (1000);
     wrong_answers = lost = server_errors = 0;

@@ -13,23 +13,6 @@
 
 static void *ctx;
 
-static int bind_on (void *s, const char *transport, char *endpoint, size_t size)
-{
-    static int counter;
-    char where[256];
-    counter++;
-    if (strcmp (transport, "inproc") == 0)
-        snprintf (where, sizeof where, "inproc://peer-%d", counter);
-    else if (strcmp (transport, "tcp") == 0)
-        snprintf (where, sizeof where, "tcp://127.0.0.1:*");
-    else
-        snprintf (where, sizeof where, "ipc:///tmp/zmq-test-peer-%d-%d.ipc", (int) getpid (),
-                  counter);
-    if (zmq_bind (s, where) != 0)
-        return -1;
-    return zmq_getsockopt (s, ZMQ_LAST_ENDPOINT, endpoint, &size);
-}
-
 static int send_to (void *s, uint32_t id, const char *body)
 {
     zmq_msg_t msg;
@@ -67,7 +50,7 @@ static void peers_on (const char *transport)
     set_int (a, ZMQ_RCVTIMEO, 5000);
     set_int (b, ZMQ_RCVTIMEO, 5000);
     CHECK_EQ_INT (get_int (a, ZMQ_THREAD_SAFE), 1);
-    CHECK_EQ_INT (bind_on (a, transport, endpoint, sizeof endpoint), 0);
+    CHECK_EQ_INT (bind_transport (a, transport, endpoint, sizeof endpoint), 0);
     uint32_t to_a = zmq_connect_peer (b, endpoint);
     CHECK (to_a != 0);
     /* Usable at once: the message waits for the connection. */
@@ -104,7 +87,7 @@ static void misuse (void)
     void *client = zmq_socket (ctx, ZMQ_CLIENT);
     void *dealer = zmq_socket (ctx, ZMQ_DEALER);
     void *peer = zmq_socket (ctx, ZMQ_PEER);
-    CHECK_EQ_INT (bind_on (server, "tcp", endpoint, sizeof endpoint), 0);
+    CHECK_EQ_INT (bind_transport (server, "tcp", endpoint, sizeof endpoint), 0);
 
     errno = 0;
     CHECK_EQ_INT (zmq_connect_peer (client, endpoint), 0);

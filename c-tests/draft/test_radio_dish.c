@@ -18,23 +18,6 @@
 static void *ctx;
 static char longest[ZMQ_GROUP_MAX_LENGTH + 1];
 
-static int bind_on (void *s, const char *transport, char *endpoint, size_t size)
-{
-    static int counter;
-    char where[256];
-    counter++;
-    if (strcmp (transport, "inproc") == 0)
-        snprintf (where, sizeof where, "inproc://radio-dish-%d", counter);
-    else if (strcmp (transport, "tcp") == 0)
-        snprintf (where, sizeof where, "tcp://127.0.0.1:*");
-    else
-        snprintf (where, sizeof where, "ipc:///tmp/zmq-test-rd-%d-%d.ipc", (int) getpid (),
-                  counter);
-    if (zmq_bind (s, where) != 0)
-        return -1;
-    return zmq_getsockopt (s, ZMQ_LAST_ENDPOINT, endpoint, &size);
-}
-
 static int send_group (void *radio, const char *group, const char *body)
 {
     zmq_msg_t msg;
@@ -94,7 +77,7 @@ static void groups_on (const char *transport)
     void *dish = zmq_socket (ctx, ZMQ_DISH);
     void *idle = zmq_socket (ctx, ZMQ_DISH); /* joins nothing */
     CHECK_EQ_INT (get_int (radio, ZMQ_THREAD_SAFE), 1);
-    CHECK_EQ_INT (bind_on (radio, transport, endpoint, sizeof endpoint), 0);
+    CHECK_EQ_INT (bind_transport (radio, transport, endpoint, sizeof endpoint), 0);
     CHECK_EQ_INT (zmq_join (dish, "news"), 0);
     CHECK_EQ_INT (zmq_join (dish, longest), 0);
     CHECK_EQ_INT (zmq_connect (dish, endpoint), 0);
@@ -147,7 +130,7 @@ static void joins_survive_reconnects (void)
     void *radio = zmq_socket (ctx, ZMQ_RADIO);
     void *dish = zmq_socket (ctx, ZMQ_DISH);
     set_int (dish, ZMQ_RECONNECT_IVL, 20);
-    CHECK_EQ_INT (bind_on (radio, "tcp", endpoint, sizeof endpoint), 0);
+    CHECK_EQ_INT (bind_transport (radio, "tcp", endpoint, sizeof endpoint), 0);
     CHECK_EQ_INT (zmq_join (dish, "kept"), 0);
     CHECK_EQ_INT (zmq_connect (dish, endpoint), 0);
     CHECK_EQ_INT (until_received (radio, dish, "kept", "before"), 0);
